@@ -1,0 +1,180 @@
+"""The store interface shared by the DuckDB and PostgreSQL backends.
+
+SQL in netcase is written once, with ``?`` placeholders and types both engines accept (VARCHAR,
+BIGINT, DOUBLE PRECISION, BOOLEAN, DATE, TIMESTAMP; JSON kept as VARCHAR). Each backend adapts the
+placeholders and does bulk loading its own fast way (Arrow for DuckDB, COPY for PostgreSQL).
+Reads that return facts to a person go through ``netcase.access`` (the viewer-aware query layer),
+never straight through ``query``.
+"""
+
+from __future__ import annotations
+
+import abc
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+MIGRATION_RE = re.compile(r"^(\d{4})_([a-z0-9_]+?)(?:\.(duckdb|postgres))?\.sql$")
+
+
+class StoreError(RuntimeError):
+    """A store that cannot be opened, migrated or written."""
+
+
+class Store(abc.ABC):
+    """A connection to one netcase database."""
+
+    dialect: str = ""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._depth = 0
+
+    # -- raw access -------------------------------------------------------------------------
+    @abc.abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one statement that returns nothing."""
+
+    @abc.abstractmethod
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement and return its rows."""
+
+    @abc.abstractmethod
+    def query_columns(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Run one statement and return its column names and rows."""
+
+    def query_dicts(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        cols, rows = self.query_columns(sql, params)
+        return [dict(zip(cols, r, strict=True)) for r in rows]
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        rows = self.query(sql, params)
+        return rows[0][0] if rows else None
+
+    @abc.abstractmethod
+    def insert_columns(self, table: str, columns: dict[str, list[Any]]) -> int:
+        """Bulk-append rows given column-wise; returns the number of rows written."""
+
+    def insert_rows(self, table: str, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+        """Bulk-append rows given row-wise."""
+        if not rows:
+            return 0
+        cols: dict[str, list[Any]] = {n: [] for n in names}
+        for row in rows:
+            for n, v in zip(names, row, strict=True):
+                cols[n].append(v)
+        return self.insert_columns(table, cols)
+
+    # -- transactions -------------------------------------------------------------------------
+    @abc.abstractmethod
+    def _begin(self) -> None: ...
+
+    @abc.abstractmethod
+    def _commit(self) -> None: ...
+
+    @abc.abstractmethod
+    def _rollback(self) -> None: ...
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """All or nothing. Nested calls join the outer transaction."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self
+            finally:
+                self._depth -= 1
+            return
+        self._begin()
+        self._depth = 1
+        try:
+            yield self
+        except BaseException:
+            self._depth = 0
+            self._rollback()
+            raise
+        self._depth = 0
+        self._commit()
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @abc.abstractmethod
+    def table_exists(self, name: str) -> bool: ...
+
+    # -- migrations ---------------------------------------------------------------------------
+    def migrate(self) -> list[str]:
+        """Apply every migration not yet applied, each in its own transaction; return their names."""
+        if not self.table_exists("schema_migrations"):
+            self.execute(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+            )
+        done = {int(r[0]) for r in self.query("SELECT version FROM schema_migrations")}
+        applied = []
+        for version, name, sql in available_migrations(self.dialect):
+            if version in done:
+                continue
+            with self.transaction():
+                for stmt in split_sql(sql):
+                    self.execute(stmt)
+                self.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, CURRENT_TIMESTAMP)", (version, name)
+                )
+            applied.append(f"{version:04d}_{name}")
+        return applied
+
+    def schema_version(self) -> int:
+        return int(self.scalar("SELECT coalesce(max(version), 0) FROM schema_migrations") or 0)
+
+
+def split_sql(script: str) -> list[str]:
+    """Split a migration script on semicolons at line ends (no procedural bodies in migrations)."""
+    lines = [ln for ln in script.splitlines() if not ln.strip().startswith("--")]
+    parts = re.split(r";\s*(?:\n|$)", "\n".join(lines))
+    return [p.strip() for p in parts if p.strip()]
+
+
+def available_migrations(dialect: str) -> list[tuple[int, str, str]]:
+    """Migrations shipped in ``netcase.store.migrations``; a ``.duckdb``/``.postgres`` file overrides."""
+    chosen: dict[int, tuple[str, str, bool]] = {}
+    folder = resources.files("netcase.store.migrations")
+    for entry in folder.iterdir():
+        m = MIGRATION_RE.match(entry.name)
+        if not m:
+            continue
+        version, name, variant = int(m.group(1)), m.group(2), m.group(3)
+        if variant and variant != dialect:
+            continue
+        specific = variant is not None
+        if version in chosen and chosen[version][2] and not specific:
+            continue
+        if version in chosen and not chosen[version][2] and not specific:
+            raise StoreError(f"two migrations share version {version:04d}")
+        chosen[version] = (name, entry.read_text(encoding="utf-8"), specific)
+    return [(v, n, s) for v, (n, s, _) in sorted(chosen.items())]
+
+
+def open_store(url: str | Path, *, migrate: bool = True, read_only: bool = False) -> Store:
+    """Open ``postgresql://…`` with psycopg 3, anything else as a DuckDB file path (``:memory:`` too)."""
+    text = str(url)
+    store: Store
+    if text.startswith(("postgresql://", "postgres://")):
+        from netcase.store.postgres import PostgresStore
+
+        store = PostgresStore(text)
+    else:
+        from netcase.store.duckdb import DuckDBStore
+
+        store = DuckDBStore(text, read_only=read_only)
+    if migrate and not read_only:
+        store.migrate()
+    return store

@@ -1,0 +1,76 @@
+"""The embedded default: one DuckDB file, no server."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from netcase.store.base import Store, StoreError
+
+
+class DuckDBStore(Store):
+    dialect = "duckdb"
+
+    def __init__(self, path: str, *, read_only: bool = False) -> None:
+        super().__init__(path)
+        if path != ":memory:":
+            p = Path(path)
+            if p.exists() and p.is_dir():
+                raise StoreError(f"{path} is a folder, not a database file")
+            if not read_only:
+                p.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(path, read_only=read_only)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open DuckDB database {path}: {exc}") from exc
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.con.execute(sql, list(params))
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.con.execute(sql, list(params)).fetchall()
+
+    def query_columns(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
+        cur = self.con.execute(sql, list(params))
+        cols = [d[0] for d in cur.description or []]
+        return cols, cur.fetchall()
+
+    def query_arrow(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
+        """Rows as an Arrow table: the fast path for stages that read millions of statements."""
+        result = self.con.execute(sql, list(params))
+        return result.to_arrow_table()
+
+    def insert_columns(self, table: str, columns: dict[str, list[Any]]) -> int:
+        if not columns:
+            return 0
+        arrow = pa.table(columns)
+        if arrow.num_rows == 0:
+            return 0
+        names = ", ".join(columns)
+        self.con.register("_netcase_insert", arrow)
+        try:
+            self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _netcase_insert")
+        finally:
+            self.con.unregister("_netcase_insert")
+        return arrow.num_rows
+
+    def _begin(self) -> None:
+        self.con.execute("BEGIN TRANSACTION")
+
+    def _commit(self) -> None:
+        self.con.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        self.con.execute("ROLLBACK")
+
+    def table_exists(self, name: str) -> bool:
+        return bool(
+            self.query("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", (name,))[0][0]
+        )
+
+    def close(self) -> None:
+        self.con.close()

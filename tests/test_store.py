@@ -1,0 +1,79 @@
+"""The store contract, run against both backends."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from netcase.model.marking import Marking
+from netcase.model.statement import STATEMENT_COLUMNS, Provenance, Statement
+from netcase.store import Store, open_store
+
+
+def _statements(n: int, batch: str = "b1") -> list[Statement]:
+    prov = Provenance(
+        dataset="test",
+        source_file="t.csv",
+        agency="HSI",
+        batch_id=batch,
+        ingested=datetime(2026, 1, 2, 3, 4, 5),
+        marking=Marking.parse("LES//REL TO USA, MEX//TLP:AMBER"),
+        compartment=None,
+        predicate="8 U.S.C. 1324 smuggling conspiracy",
+    )
+    return [
+        Statement.make(
+            prov,
+            entity_id=f"p{i}",
+            schema="Person",
+            prop="name",
+            prop_type="name",
+            value=f"Person {i}",
+            original_value=f"PERSON {i}",
+            source_record=f"r{i}",
+            observed=date(2025, 5, 1),
+        )
+        for i in range(n)
+    ]
+
+
+def _columns(stmts: list[Statement]) -> dict[str, list[object]]:
+    return {c: [getattr(s, c) for s in stmts] for c in STATEMENT_COLUMNS}
+
+
+def test_migrations_apply_once_and_record_their_version(store_url: str) -> None:
+    s = open_store(store_url)
+    v = s.schema_version()
+    assert v >= 1
+    s.close()
+    again = open_store(store_url)
+    assert again.migrate() == []
+    assert again.schema_version() == v
+    again.close()
+
+
+def test_statements_round_trip_with_marking_and_review_date(store: Store) -> None:
+    stmts = _statements(3)
+    with store.transaction():
+        assert store.insert_columns("statements", _columns(stmts)) == 3
+    rows = store.query_dicts("SELECT * FROM statements ORDER BY entity_id")
+    assert [r["entity_id"] for r in rows] == ["p0", "p1", "p2"]
+    assert rows[0]["releasable_to"] == ",USA,MEX,"
+    assert rows[0]["review_by"] == date(2031, 1, 2)
+    assert rows[0]["original_value"] == "PERSON 0"
+
+
+def test_a_failed_transaction_leaves_nothing(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.transaction():
+        store.insert_columns("statements", _columns(_statements(5)))
+        raise RuntimeError("crash in the middle of a batch")
+    assert store.scalar("SELECT count(*) FROM statements") == 0
+
+
+def test_nested_transactions_join_the_outer_one(store: Store) -> None:
+    with pytest.raises(ValueError), store.transaction():
+        with store.transaction():
+            store.insert_columns("statements", _columns(_statements(2)))
+        raise ValueError("outer fails after inner finished")
+    assert store.scalar("SELECT count(*) FROM statements") == 0
