@@ -1,0 +1,1 @@
+"""Ingest: agency exports → statements with provenance and markings; bad rows → quarantine."""
