@@ -76,3 +76,13 @@ def duck(tmp_path: Path) -> Iterator[Store]:
         yield s
     finally:
         s.close()
+
+
+@pytest.fixture(scope="session")
+def tiny_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny synthetic world (seed 1, default noise), generated once per test process."""
+    from netcase.synth import generate
+
+    out = tmp_path_factory.mktemp("world")
+    generate(scale="tiny", seed=1, out=out)
+    return out
