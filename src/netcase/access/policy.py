@@ -1,37 +1,446 @@
-"""The access policy as SQL: the one place that decides which statements a viewer may read.
+"""The access policy: the one place that decides what a viewer may read and do.
 
-A viewer sees a statement only if their country is in its releasability, they hold its
-compartment (or it has none), and their role may see its category (victim-sensitive facts only
-for victim services and the assigned case team). Every reader of statements builds its WHERE
-clause here.
+Statements (``statement_filter`` and the readers built on it). A viewer sees a statement only if
+
+1. their country is in its releasability (``REL TO``);
+2. they hold its compartment, or it has none;
+3. a partner-country viewer additionally needs a recorded, unrevoked information-sharing
+   agreement for their country, and never sees ``TLP:RED`` or ``TLP:AMBER+STRICT`` facts (those
+   stay inside the task force, whatever the releasability says);
+4. their role may see its category:
+
+   * *general* facts: every role except ``administrator`` (who runs the system, not cases);
+   * *victim-sensitive* facts -- flagged ``victim_sensitive``, any immigration-relief status
+     (``nc:reliefStatus``, 8 U.S.C. 1367) and the identifying facts (name, phone, e-mail, address,
+     identifiers, birth date) of a person recorded as a victim -- only ``victim_services`` and the
+     assigned case team (investigator, prosecutor, analyst or supervisor holding the fact's
+     compartment; a fact without compartment has no case team). For everyone else the facts are
+     filtered out entirely, so not even the existence of a relief flag shows, and the victim
+     appears only as a pseudonym (``pseudonym``);
+   * facts about a *minor* (an entity with ``nc:minor`` true, 18 U.S.C. 3509(d)): every fact of
+     that entity, for ``victim_services`` only.
+
+Actions (``authorize``): a declarative role x action table (``ROLE_ACTIONS``), narrowed by an API
+token's scopes and by the marking/compartment of the resource acted on.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from netcase.access.viewer import Viewer
+from netcase.access.errors import AccessDenied, NoSharingAgreement
+from netcase.access.viewer import ROLES, Viewer
+from netcase.model.marking import Marking
+from netcase.store import Store
+
+# -- categories ------------------------------------------------------------------------------
+
+#: Roles that may read statement content at all (the administrator runs the system, no cases).
+CONTENT_ROLES: frozenset[str] = frozenset(ROLES) - {"administrator"}
+#: Roles that form the "assigned case team" when they hold a fact's compartment.
+CASE_TEAM_ROLES: frozenset[str] = frozenset({"investigator", "prosecutor", "analyst", "supervisor"})
+#: TLP labels that never leave the task force (partner viewers do not see them).
+TASK_FORCE_ONLY_TLP: tuple[str, ...] = ("TLP:RED", "TLP:AMBER+STRICT")
+#: FtM property types that identify a person: victim-sensitive when the person is a victim.
+IDENTIFYING_TYPES: tuple[str, ...] = ("name", "phone", "email", "address", "identifier", "iban", "ip", "url")
+IDENTIFYING_PROPS: tuple[str, ...] = ("birthDate", "birthPlace", "addressEntity", "passportNumber", "idNumber")
+RELIEF_PROP = "nc:reliefStatus"
+MINOR_PROP = "nc:minor"
+VICTIM_MARKERS: tuple[tuple[str, str], ...] = (("nc:protected", "victim"), ("nc:subjectCategory", "victim"))
+TRUE_VALUES: tuple[str, ...] = ("true", "yes", "1", "y")
+
+
+def _flagged_entities(where: str) -> str:
+    """SQL set of entity ids flagged by statements matching ``where`` (alias ``p``), widened to
+    every mention of the same resolved person: a flag on one mention protects them all."""
+    return (
+        f"(SELECT p.entity_id FROM statements p WHERE {where}"
+        f" UNION SELECT r2.entity_id FROM statements p JOIN resolved r1 ON r1.entity_id = p.entity_id"
+        f" JOIN resolved r2 ON r2.canonical_id = r1.canonical_id WHERE {where}"
+        f" UNION SELECT r1.canonical_id FROM statements p JOIN resolved r1 ON r1.entity_id = p.entity_id"
+        f" WHERE {where})"
+    )
+
+
+def _quoted(values: Sequence[str]) -> str:
+    # Only our own constants are inlined (no user input): keeps the parameter order simple.
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+MINOR_SET = _flagged_entities(f"p.prop = '{MINOR_PROP}' AND lower(p.value) IN ({_quoted(TRUE_VALUES)})")
+_VICTIM_WHERE = " OR ".join(f"(p.prop = '{prop}' AND lower(p.value) = '{val}')" for prop, val in VICTIM_MARKERS)
+VICTIM_SET = _flagged_entities(f"({_VICTIM_WHERE})")
+
+
+def sensitive_sql(alias: str = "s") -> str:
+    """SQL true when the statement is victim-sensitive (flagged, relief status, victim identity)."""
+    a = f"{alias}." if alias else ""
+    return (
+        f"({a}victim_sensitive OR {a}prop = '{RELIEF_PROP}' OR (({a}prop_type IN ({_quoted(IDENTIFYING_TYPES)})"
+        f" OR {a}prop IN ({_quoted(IDENTIFYING_PROPS)})) AND {a}entity_id IN {VICTIM_SET}))"
+    )
+
+
+def minor_sql(alias: str = "s") -> str:
+    """SQL true when the statement is about an entity recorded as a minor."""
+    a = f"{alias}." if alias else ""
+    return f"({a}entity_id IN {MINOR_SET})"
 
 
 def statement_filter(viewer: Viewer, alias: str = "s") -> tuple[str, list[Any]]:
-    """SQL condition (with ``?`` parameters) true for the statements ``viewer`` may read."""
+    """SQL condition (with ``?`` parameters) true for the statements ``viewer`` may read.
+
+    Every reader of statements for a person builds its WHERE clause here; the rules are in the
+    module docstring and ``docs/security.md``.
+    """
     if viewer.is_system:
         return "TRUE", []
+    if not viewer.roles & CONTENT_ROLES:
+        return "FALSE", []
     a = f"{alias}." if alias else ""
     clauses = [f"{a}releasable_to LIKE ?"]
     params: list[Any] = [f"%,{viewer.country.upper()},%"]
-    if viewer.compartments:
-        marks = ", ".join("?" for _ in viewer.compartments)
+    held = sorted(viewer.compartments)
+    marks = ", ".join("?" for _ in held)
+    if held:
         clauses.append(f"({a}compartment IS NULL OR {a}compartment IN ({marks}))")
-        params.extend(sorted(viewer.compartments))
+        params.extend(held)
     else:
         clauses.append(f"{a}compartment IS NULL")
-    if not viewer.has_role("victim_services"):
+    if viewer.is_partner:
+        clauses.append(f"{a}tlp NOT IN ({_quoted(TASK_FORCE_ONLY_TLP)})")
+        clauses.append(
+            "EXISTS (SELECT 1 FROM sharing_agreements sa WHERE sa.country = ? AND sa.revoked_at IS NULL)"
+        )
+        params.append(viewer.country.upper())
+    if viewer.has_role("victim_services"):
+        return " AND ".join(clauses), params
+    clauses.append(f"NOT {minor_sql(alias)}")
+    if held and viewer.roles & CASE_TEAM_ROLES:
         # The assigned case team sees victim-sensitive facts of its own compartments only.
-        if viewer.compartments:
-            marks = ", ".join("?" for _ in viewer.compartments)
-            clauses.append(f"(NOT {a}victim_sensitive OR {a}compartment IN ({marks}))")
-            params.extend(sorted(viewer.compartments))
-        else:
-            clauses.append(f"NOT {a}victim_sensitive")
+        clauses.append(f"(NOT {sensitive_sql(alias)} OR {a}compartment IN ({marks}))")
+        params.extend(held)
+    else:
+        clauses.append(f"NOT {sensitive_sql(alias)}")
     return " AND ".join(clauses), params
+
+
+# -- readers -----------------------------------------------------------------------------------
+
+
+def visible_statements(
+    store: Store, viewer: Viewer, where_sql: str = "", params: Sequence[Any] = ()
+) -> list[dict[str, Any]]:
+    """The statements ``viewer`` may read (as dicts of the statement columns), optionally narrowed
+    by ``where_sql`` written against alias ``s`` with its own ``?`` parameters.
+
+    Bulk readers for pipeline stages; callers that serve a person one entity at a time should use
+    ``visible_entity``, which also writes the audit entry.
+    """
+    cond, cparams = statement_filter(viewer, "s")
+    sql = f"SELECT s.* FROM statements s WHERE {cond}"
+    all_params = list(cparams)
+    if where_sql.strip():
+        sql += f" AND ({where_sql})"
+        all_params.extend(params)
+    sql += " ORDER BY s.entity_id, s.prop, s.value, s.id"
+    return store.query_dicts(sql, all_params)
+
+
+def is_protected_victim(store: Store, entity_id: str) -> bool:
+    """True if the entity (or a mention resolved with it) is a victim or a minor."""
+    sql = f"SELECT count(*) FROM (SELECT ? AS entity_id) s WHERE s.entity_id IN {VICTIM_SET} OR {minor_sql('s')}"
+    return bool(store.scalar(sql, (entity_id,)))
+
+
+def may_see_identity(store: Store, viewer: Viewer, entity_id: str, compartment: str | None = None) -> bool:
+    """True if ``viewer`` may see a victim's identity (otherwise show ``pseudonym``)."""
+    if viewer.is_system or viewer.has_role("victim_services"):
+        return True
+    if not is_protected_victim(store, entity_id):
+        return True
+    is_minor = bool(store.scalar(f"SELECT count(*) FROM (SELECT ? AS entity_id) s WHERE {minor_sql('s')}", (entity_id,)))
+    if is_minor:
+        return False
+    return compartment is not None and compartment in viewer.compartments and bool(viewer.roles & CASE_TEAM_ROLES)
+
+
+@dataclass(frozen=True)
+class VisibleEntity:
+    """An entity as one viewer may see it: the statements they may read and a caption.
+
+    ``caption`` is a name when the viewer may see one, else the pseudonym for protected people.
+    """
+
+    id: str
+    schema: str
+    caption: str
+    properties: Mapping[str, tuple[str, ...]]
+    statements: tuple[dict[str, Any], ...]
+    pseudonymised: bool
+
+
+def visible_entity(
+    store: Store,
+    viewer: Viewer,
+    entity_id: str,
+    *,
+    now: datetime | None = None,
+    source: str = "local",
+    audit: bool = True,
+) -> VisibleEntity | None:
+    """The entity ``entity_id`` (a mention or a canonical id) as ``viewer`` may see it.
+
+    Returns None when the viewer may see nothing of it -- the same answer as for an id that does
+    not exist, so existence does not leak. Records the read in the audit log (object: the entity
+    id, or its pseudonym for protected people), including refused and empty reads.
+    """
+    rows = visible_statements(
+        store,
+        viewer,
+        "s.entity_id = ? OR s.entity_id IN (SELECT r.entity_id FROM resolved r WHERE r.canonical_id = ?)",
+        (entity_id, entity_id),
+    )
+    protected = is_protected_victim(store, entity_id)
+    if audit:
+        from netcase.access.audit import record
+
+        object_id = pseudonym(entity_id, Viewer.system(), secret=pseudonym_secret(store)) if protected else entity_id
+        record(
+            store,
+            viewer,
+            "read:entity" if not protected else "read:victim",
+            object_type="entity",
+            object_id=object_id,
+            outcome="ok" if rows else "not_found",
+            now=now,
+            source=source,
+        )
+    if not rows:
+        return None
+    props: dict[str, list[str]] = {}
+    for r in rows:
+        props.setdefault(r["prop"], []).append(r["value"])
+    schemas = sorted({r["schema"] for r in rows})
+    names = sorted(set(props.get("name", [])))
+    identity_hidden = protected and not any(r["prop"] == "name" for r in rows)
+    caption = names[0] if names and not identity_hidden else (
+        pseudonym(entity_id, viewer, secret=pseudonym_secret(store)) if protected else entity_id
+    )
+    return VisibleEntity(
+        id=entity_id,
+        schema=schemas[0],
+        caption=caption,
+        properties={k: tuple(sorted(set(v))) for k, v in props.items()},
+        statements=tuple(rows),
+        pseudonymised=identity_hidden,
+    )
+
+
+# -- pseudonyms ---------------------------------------------------------------------------------
+
+
+def pseudonym_secret(store: Store) -> bytes:
+    """The per-store HMAC key for pseudonyms (created on first use, kept in ``access_config``)."""
+    from netcase.access.config import secret_bytes
+
+    return secret_bytes(store, "pseudonym_secret")
+
+
+def pseudonym(entity_id: str, viewer: Viewer, *, secret: bytes) -> str:
+    """A deterministic, non-reversible stand-in for a protected person's identity.
+
+    HMAC-SHA-256 of the entity id under the per-store ``secret`` (``pseudonym_secret``), scoped to
+    the viewer's country: every U.S. member of the task force sees the same pseudonym for the same
+    person (they can talk about "P-3f9a…"), while a partner country's pseudonyms cannot be joined
+    with another partner's. Without the secret the id cannot be recovered or tested.
+    """
+    scope = "USA" if viewer.is_system else viewer.country.upper()
+    digest = hmac.new(secret, f"{scope}\x1f{entity_id}".encode(), hashlib.sha256).hexdigest()
+    return f"P-{digest[:16]}"
+
+
+# -- actions ------------------------------------------------------------------------------------
+
+#: Every action the platform guards, with what it means. API token scopes are action names.
+ACTIONS: dict[str, str] = {
+    "read:entities": "read entities and their statements",
+    "read:networks": "read networks, organisations and graphs",
+    "read:plans": "read target packages and disruption plans",
+    "read:victims": "open a victim or witness record",
+    "read:cases": "read investigations, prosecutions and court records",
+    "read:trends": "read district trends and the leadership brief",
+    "search": "search names, phones, identifiers",
+    "export": "export data to files",
+    "share": "disseminate to a recipient outside the task force",
+    "write:cases": "register investigations, targets and legal process",
+    "write:ingest": "load agency data",
+    "run:pipeline": "run resolution, graph and assessment stages",
+    "read:audit": "read the audit log and dissemination records",
+    "verify:audit": "verify the audit log and sign tree heads",
+    "retention:review": "list what is due for 28 CFR 23 review",
+    "retention:revalidate": "revalidate a record (extend its review date)",
+    "retention:purge": "purge records not revalidated",
+    "manage:users": "add, lock, unlock users; grant and revoke roles and compartments",
+    "manage:agreements": "record and revoke information-sharing agreements",
+    "manage:tokens": "issue and revoke API tokens",
+}
+
+_READ = frozenset({"read:entities", "read:networks", "read:plans", "read:cases", "search"})
+
+#: The declarative role x action table. Marking and compartment checks come on top.
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    "analyst": _READ | {"read:trends", "export", "run:pipeline", "write:ingest", "manage:tokens"},
+    "investigator": _READ | {"read:victims", "export", "share", "write:cases"},
+    "prosecutor": _READ | {"read:victims", "export", "share", "write:cases"},
+    "supervisor": _READ
+    | {"read:victims", "read:trends", "export", "share", "retention:review", "retention:revalidate", "manage:agreements"},
+    "partner_liaison": frozenset({"read:entities", "read:networks", "read:cases", "search"}),
+    "victim_services": frozenset({"read:entities", "read:victims", "read:cases", "search"}),
+    "auditor": frozenset({"read:audit", "verify:audit", "retention:review"}),
+    "administrator": frozenset(
+        {"manage:users", "manage:tokens", "manage:agreements", "verify:audit", "retention:review", "retention:purge", "write:ingest"}
+    ),
+}
+
+#: Actions that hand facts to someone: partner viewers need a sharing agreement for them.
+DISSEMINATING_ACTIONS: frozenset[str] = frozenset({"export", "share"})
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The answer of ``authorize``: allowed (truthy) with the rule that allowed it."""
+
+    allowed: bool
+    action: str
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def decide(
+    viewer: Viewer,
+    action: str,
+    resource_marking: Marking | None = None,
+    compartment: str | None = None,
+) -> Decision:
+    """Allow or deny ``action`` for ``viewer`` on a resource with this marking and compartment."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    if viewer.is_system:
+        return Decision(True, action, "system")
+    granting = sorted(r for r in viewer.roles if action in ROLE_ACTIONS.get(r, frozenset()))
+    if not granting:
+        return Decision(False, action, f"no role of {viewer.user} allows {action}")
+    if viewer.scopes is not None and action not in viewer.scopes:
+        return Decision(False, action, f"token scope does not include {action}")
+    if compartment is not None and compartment not in viewer.compartments:
+        return Decision(False, action, "compartment not held")
+    if resource_marking is not None:
+        if not resource_marking.releasable(viewer.country):
+            return Decision(False, action, f"not releasable to {viewer.country}")
+        if viewer.is_partner and resource_marking.tlp in TASK_FORCE_ONLY_TLP:
+            return Decision(False, action, f"{resource_marking.tlp} stays inside the task force")
+        if resource_marking.victim_sensitive and not (
+            viewer.has_role("victim_services")
+            or (compartment is not None and bool(viewer.roles & CASE_TEAM_ROLES))
+        ):
+            return Decision(False, action, "victim-sensitive: victim services and the case team only")
+    return Decision(True, action, f"allowed by role {granting[0]}")
+
+
+def authorize(
+    viewer: Viewer,
+    action: str,
+    resource_marking: Marking | None = None,
+    compartment: str | None = None,
+) -> Decision:
+    """Raise ``AccessDenied`` unless ``viewer`` may do ``action`` (see ``decide``).
+
+    Raising (rather than returning False) fails closed when a caller forgets to test the result.
+    """
+    decision = decide(viewer, action, resource_marking, compartment)
+    if not decision.allowed:
+        raise AccessDenied(f"{action} denied: {decision.reason}")
+    return decision
+
+
+def allowed_actions(viewer: Viewer) -> list[str]:
+    """The actions ``viewer`` may do on an unmarked resource (for menus and token scopes)."""
+    return [a for a in ACTIONS if decide(viewer, a).allowed]
+
+
+# -- information-sharing agreements ----------------------------------------------------------------
+
+
+def record_sharing_agreement(
+    store: Store,
+    *,
+    agreement_id: str,
+    country: str,
+    title: str,
+    signed_on: date,
+    recorded_by: Viewer,
+    now: datetime,
+    agency: str | None = None,
+    expires_on: date | None = None,
+) -> None:
+    """Record an information-sharing agreement with a partner country (optionally one agency)."""
+    authorize(recorded_by, "manage:agreements")
+    from netcase.access.audit import record
+
+    with store.transaction():
+        store.execute(
+            "INSERT INTO sharing_agreements (agreement_id, country, agency, title, signed_on, expires_on,"
+            " recorded_by, recorded_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+            (agreement_id, country.upper(), agency, title, signed_on, expires_on, recorded_by.user, now),
+        )
+        record(store, recorded_by, "agreement:record", object_type="agreement", object_id=agreement_id, now=now,
+               details={"country": country.upper(), "agency": agency})
+
+
+def revoke_sharing_agreement(store: Store, agreement_id: str, *, by: Viewer, now: datetime) -> None:
+    """Revoke an agreement: partner reads and shares under it stop at once."""
+    authorize(by, "manage:agreements")
+    from netcase.access.audit import record
+
+    with store.transaction():
+        store.execute("UPDATE sharing_agreements SET revoked_at = ? WHERE agreement_id = ?", (now, agreement_id))
+        record(store, by, "agreement:revoke", object_type="agreement", object_id=agreement_id, now=now)
+
+
+def expire_sharing_agreements(store: Store, now: datetime) -> int:
+    """Revoke agreements whose end date has passed (run daily); returns how many."""
+    n = int(store.scalar(
+        "SELECT count(*) FROM sharing_agreements WHERE revoked_at IS NULL AND expires_on < ?", (now.date(),)
+    ) or 0)
+    if n:
+        store.execute("UPDATE sharing_agreements SET revoked_at = ? WHERE revoked_at IS NULL AND expires_on < ?",
+                      (now, now.date()))
+    return n
+
+
+def require_sharing_agreement(store: Store, country: str, agency: str | None, on: date) -> str:
+    """The id of a current agreement covering ``country`` (and ``agency``), or ``NoSharingAgreement``.
+
+    U.S. recipients need none (they are under U.S. law and the task force's own MOU).
+    """
+    country = country.upper()
+    if country == "USA":
+        return ""
+    rows = store.query(
+        "SELECT agreement_id FROM sharing_agreements WHERE country = ? AND revoked_at IS NULL"
+        " AND signed_on <= ? AND (expires_on IS NULL OR expires_on >= ?) AND (agency IS NULL OR agency = ?)"
+        " ORDER BY agreement_id",
+        (country, on, on, agency or ""),
+    )
+    if not rows:
+        who = f"{agency} ({country})" if agency else country
+        raise NoSharingAgreement(f"no current information-sharing agreement with {who} on {on.isoformat()}")
+    return str(rows[0][0])
