@@ -1,0 +1,1 @@
+"""Case coordination: investigations, targets, deconfliction, watchlists, prosecutions, outcomes."""

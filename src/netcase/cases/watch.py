@@ -1,0 +1,240 @@
+"""Watchlists: tell a user when new facts touch an entity, an identifier or a network they watch.
+
+A watch is checked after every ingest or resolution run. The statements that touch it *now* are
+computed (an entity's statements include those of every mention resolved to it, so a merge that
+brings in an old record counts as news), the ones the user may not see are dropped with the same
+``statement_filter`` every read path uses, and the ones already reported are subtracted
+(``watch_seen``). What is left becomes alerts: which entity, which source file and agency, which
+batch, and the facts that changed.
+
+The user's viewer is given by the caller (``viewer_for``); the CLI falls back to the viewer
+stored with the watch when it was made, which does not follow later changes of the user's rights.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+
+from netcase.access.policy import statement_filter
+from netcase.access.viewer import Viewer
+from netcase.cases.identifiers import normalize_name, normalize_phone, normalize_token
+from netcase.store import Store
+
+WATCH_KINDS: tuple[str, ...] = ("entity", "phone", "account", "plate", "document", "name_dob", "network")
+MAX_CHANGES = 25
+
+# Which statement properties carry each kind of identifier (FtM property names).
+_IDENTIFIER_PROPS: dict[str, tuple[str, ...]] = {
+    "account": ("accountNumber", "iban"),
+    "plate": ("registrationNumber",),
+    "document": ("passportNumber", "idNumber", "number"),
+}
+
+NetworkMembers = Callable[[Store, str], list[str]]
+
+
+class WatchError(ValueError):
+    """A watch that cannot be made as asked."""
+
+
+@dataclass(frozen=True)
+class WatchCheck:
+    """What one check produced: alerts per user, and watches skipped for want of a viewer."""
+
+    alerts: list[dict[str, Any]]
+    skipped: list[str]
+
+
+def _viewer_json(viewer: Viewer) -> dict[str, Any]:
+    data = asdict(viewer)
+    data["roles"] = sorted(viewer.roles)
+    data["compartments"] = sorted(viewer.compartments)
+    return data
+
+
+def _viewer_from(data: dict[str, Any]) -> Viewer:
+    return Viewer(user=data["user"], agency=data["agency"], country=data["country"],
+                  roles=frozenset(data["roles"]), compartments=frozenset(data["compartments"]),
+                  is_system=bool(data.get("is_system")))
+
+
+def normalise_watch_value(kind: str, value: str) -> str:
+    """The stored form of a watched value (E.164 phone, bare account/plate/document, NAME|DOB)."""
+    if kind not in WATCH_KINDS:
+        raise WatchError(f"kind {kind!r} is not one of {', '.join(WATCH_KINDS)}")
+    if kind == "phone":
+        phone = normalize_phone(value)
+        if phone is None:
+            raise WatchError(f"{value!r} is not a telephone number")
+        return phone
+    if kind in _IDENTIFIER_PROPS:
+        token = normalize_token(value)
+        if token is None:
+            raise WatchError(f"empty {kind}")
+        return token
+    if kind == "name_dob":
+        name, _, dob = value.rpartition("|")
+        norm = normalize_name(name)
+        try:
+            day = date.fromisoformat(dob.strip())
+        except ValueError as exc:
+            raise WatchError("a name and date of birth watch is written 'NAME|YYYY-MM-DD'") from exc
+        if not norm:
+            raise WatchError("a name and date of birth watch needs a name")
+        return f"{norm}|{day.isoformat()}"
+    if not value.strip():
+        raise WatchError(f"empty {kind}")
+    return value.strip()
+
+
+def network_members_from_table(store: Store, network_id: str) -> list[str]:
+    """Members of a network from a ``network_members(network_id, entity_id)`` table, if there is one."""
+    if not store.table_exists("network_members"):
+        return []
+    return [r[0] for r in store.query("SELECT entity_id FROM network_members WHERE network_id = ?", (network_id,))]
+
+
+def _canonical_family(store: Store, ids: Iterable[str]) -> set[str]:
+    """Every entity id that resolves to the same canonical id as one of ``ids`` (ids included)."""
+    wanted = sorted({i for i in ids if i})
+    if not wanted:
+        return set()
+    marks = ", ".join("?" for _ in wanted)
+    mapped = dict(store.query(f"SELECT entity_id, canonical_id FROM resolved WHERE entity_id IN ({marks})", wanted))
+    canon = sorted({mapped.get(i, i) for i in wanted})
+    marks = ", ".join("?" for _ in canon)
+    members = {r[0] for r in store.query(f"SELECT entity_id FROM resolved WHERE canonical_id IN ({marks})", canon)}
+    return set(canon) | members | set(wanted)
+
+
+def _touching(store: Store, viewer: Viewer, kind: str, value: str, network_members: NetworkMembers) -> list[dict[str, Any]]:
+    """Statements visible to ``viewer`` that touch the watched thing now."""
+    vis, vparams = statement_filter(viewer, "s")
+    cols = "s.id, s.entity_id, s.schema, s.prop, s.value, s.source_file, s.agency, s.batch_id"
+    if kind == "phone":
+        return store.query_dicts(f"SELECT {cols} FROM statements s WHERE s.prop_type = 'phone' AND s.value = ? "
+                                 f"AND {vis}", [value, *vparams])
+    if kind in _IDENTIFIER_PROPS:
+        props = _IDENTIFIER_PROPS[kind]
+        marks = ", ".join("?" for _ in props)
+        rows = store.query_dicts(f"SELECT {cols} FROM statements s WHERE s.prop IN ({marks}) AND {vis}",
+                                 [*props, *vparams])
+        return [r for r in rows if normalize_token(r["value"]) == value]
+    if kind == "name_dob":
+        name, _, dob = value.rpartition("|")
+        pairs = store.query("SELECT n.entity_id, n.value FROM statements n JOIN statements d ON d.entity_id = "
+                            "n.entity_id AND d.prop = 'birthDate' AND d.value = ? WHERE n.schema = 'Person' "
+                            "AND n.prop = 'name'", (dob,))
+        seeds = {p[0] for p in pairs if normalize_name(p[1]) == name}
+    elif kind == "network":
+        seeds = set(network_members(store, value))
+    else:
+        seeds = {value}
+    family = sorted(_canonical_family(store, seeds))
+    if not family:
+        return []
+    marks = ", ".join("?" for _ in family)
+    return store.query_dicts(
+        f"SELECT {cols} FROM statements s WHERE (s.entity_id IN ({marks}) OR (s.prop_type = 'entity' AND "
+        f"s.value IN ({marks}))) AND {vis}", [*family, *family, *vparams])
+
+
+def add_watch(
+    store: Store, viewer: Viewer, kind: str, value: str, *, now: datetime,
+    network_members: NetworkMembers = network_members_from_table,
+) -> dict[str, Any]:
+    """Start watching; what the user can already see is the baseline and is not reported."""
+    norm = normalise_watch_value(kind, value)
+    watch_id = "W-" + hashlib.sha1(f"{viewer.user}\x1f{kind}\x1f{norm}".encode()).hexdigest()[:12]
+    if store.scalar("SELECT count(*) FROM watches WHERE watch_id = ? AND active", (watch_id,)):
+        raise WatchError(f"{viewer.user} already watches {kind} {norm} ({watch_id})")
+    baseline = _touching(store, viewer, kind, norm, network_members)
+    with store.transaction():
+        store.execute("DELETE FROM watches WHERE watch_id = ?", (watch_id,))
+        store.execute("DELETE FROM watch_seen WHERE watch_id = ?", (watch_id,))
+        store.insert_rows("watches", ("watch_id", "username", "kind", "value", "extra", "created", "active"),
+                          [(watch_id, viewer.user, kind, norm, json.dumps({"viewer": _viewer_json(viewer)}), now, True)])
+        ids = sorted({r["id"] for r in baseline})
+        store.insert_columns("watch_seen", {"watch_id": [watch_id] * len(ids), "statement_id": ids})
+    return {"watch_id": watch_id, "username": viewer.user, "kind": kind, "value": norm, "created": now,
+            "baseline_statements": len(ids)}
+
+
+def list_watches(store: Store, username: str) -> list[dict[str, Any]]:
+    """A user's active watches."""
+    return store.query_dicts("SELECT watch_id, kind, value, created FROM watches WHERE username = ? AND active "
+                             "ORDER BY created, watch_id", (username,))
+
+
+def remove_watch(store: Store, username: str, watch_id: str) -> bool:
+    """Stop a watch of ``username``; False if there was none."""
+    if not store.scalar("SELECT count(*) FROM watches WHERE watch_id = ? AND username = ? AND active",
+                        (watch_id, username)):
+        return False
+    store.execute("UPDATE watches SET active = FALSE WHERE watch_id = ?", (watch_id,))
+    return True
+
+
+def check_watches(
+    store: Store, *, now: datetime, viewer_for: Callable[[str], Viewer | None] | None = None,
+    network_members: NetworkMembers = network_members_from_table, username: str | None = None,
+) -> WatchCheck:
+    """Report statements that newly touch each active watch, within what its user may see."""
+    sql = "SELECT watch_id, username, kind, value, extra FROM watches WHERE active"
+    params: list[Any] = []
+    if username:
+        sql += " AND username = ?"
+        params.append(username)
+    alerts: list[dict[str, Any]] = []
+    skipped: list[str] = []
+    for watch_id, user, kind, value, extra in store.query(sql, params):
+        viewer = viewer_for(user) if viewer_for else _viewer_from(json.loads(extra)["viewer"])
+        if viewer is None:
+            skipped.append(watch_id)
+            continue
+        seen = {r[0] for r in store.query("SELECT statement_id FROM watch_seen WHERE watch_id = ?", (watch_id,))}
+        fresh = [r for r in _touching(store, viewer, kind, value, network_members) if r["id"] not in seen]
+        if not fresh:
+            continue
+        groups: dict[tuple[str, str, str, str], list[dict[str, Any]]] = defaultdict(list)
+        for r in fresh:
+            groups[(r["entity_id"], r["source_file"], r["agency"], r["batch_id"])].append(r)
+        rows = []
+        for (entity_id, source_file, agency, batch_id), facts in sorted(groups.items()):
+            facts.sort(key=lambda f: (f["prop"], f["value"]))
+            changes = [{"schema": f["schema"], "prop": f["prop"], "value": f["value"]} for f in facts[:MAX_CHANGES]]
+            aid = "WA-" + hashlib.sha1("\x1f".join((watch_id, entity_id, batch_id, *sorted(f["id"] for f in facts)))
+                                       .encode()).hexdigest()[:16]
+            alert = {"alert_id": aid, "watch_id": watch_id, "username": user, "created": now,
+                     "entity_id": entity_id, "source_file": source_file, "agency": agency, "batch_id": batch_id,
+                     "changes": changes, "more": max(0, len(facts) - MAX_CHANGES), "kind": kind, "value": value}
+            alerts.append(alert)
+            rows.append((aid, watch_id, user, now, entity_id, source_file, agency, batch_id,
+                         json.dumps({"changes": changes, "more": alert["more"]}, ensure_ascii=False)))
+        ids = sorted({r["id"] for r in fresh})
+        with store.transaction():
+            store.insert_rows("watch_alerts", ("alert_id", "watch_id", "username", "created", "entity_id",
+                                               "source_file", "agency", "batch_id", "changes"), rows)
+            store.insert_columns("watch_seen", {"watch_id": [watch_id] * len(ids), "statement_id": ids})
+    return WatchCheck(alerts=alerts, skipped=skipped)
+
+
+def watch_alerts(store: Store, username: str, *, since: datetime | None = None) -> list[dict[str, Any]]:
+    """Alerts already produced for ``username``, newest first."""
+    sql = ("SELECT a.alert_id, a.watch_id, w.kind, w.value, a.created, a.entity_id, a.source_file, a.agency, "
+           "a.batch_id, a.changes FROM watch_alerts a JOIN watches w ON w.watch_id = a.watch_id "
+           "WHERE a.username = ?")
+    params: list[Any] = [username]
+    if since:
+        sql += " AND a.created >= ?"
+        params.append(since)
+    rows = store.query_dicts(sql + " ORDER BY a.created DESC, a.alert_id", params)
+    for r in rows:
+        r["changes"] = json.loads(r["changes"])
+    return rows

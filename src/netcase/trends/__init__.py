@@ -1,0 +1,1 @@
+"""District and corridor trends, and surge detection with a stated test."""
