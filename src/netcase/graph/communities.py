@@ -1,0 +1,80 @@
+"""Organisations: Leiden on the weighted person graph, cells inside them, ids stable across runs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import igraph as ig
+import leidenalg
+import numpy as np
+
+from netcase.graph.config import GraphConfig
+
+
+def person_igraph(n: int, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray) -> ig.Graph:
+    """An undirected weighted igraph on vertices 0..n-1."""
+    g = ig.Graph(n=n, edges=np.stack([rows, cols], axis=1).tolist() if len(rows) else [], directed=False)
+    g.es["weight"] = [float(x) for x in weights]
+    return g
+
+
+def leiden(g: ig.Graph, cfg: GraphConfig) -> np.ndarray:
+    """Community per vertex (modularity with resolution, fixed seed so runs repeat), -1 when isolated."""
+    if g.vcount() == 0:
+        return np.array([], dtype=np.int64)
+    part = leidenalg.find_partition(
+        g, leidenalg.RBConfigurationVertexPartition, weights="weight",
+        resolution_parameter=cfg.resolution, seed=cfg.seed, n_iterations=-1,
+    )
+    memb = np.array(part.membership, dtype=np.int64)
+    memb[np.array(g.degree()) == 0] = -1
+    return memb
+
+
+def cells(g: ig.Graph, members: Sequence[int], cfg: GraphConfig) -> dict[int, int]:
+    """Second-level Leiden inside one network: vertex -> cell number, empty when no clear split.
+
+    A split is kept only when its modularity reaches ``cell_min_modularity`` and it has at least two
+    cells of three or more people: small or tightly knit groups stay one cell."""
+    if len(members) < cfg.cell_min_size:
+        return {}
+    sub = g.induced_subgraph(list(members))
+    if sub.ecount() == 0:
+        return {}
+    part = leidenalg.find_partition(sub, leidenalg.ModularityVertexPartition, weights="weight",
+                                    seed=cfg.seed, n_iterations=-1)
+    sizes = np.bincount(part.membership)
+    if part.modularity < cfg.cell_min_modularity or (sizes >= 3).sum() < 2:
+        return {}
+    return {int(members[i]): int(c) for i, c in enumerate(part.membership)}
+
+
+def match_ids(
+    new: Mapping[int, set[str]], old: Mapping[str, set[str]], issued: Sequence[str], cfg: GraphConfig
+) -> dict[int, str]:
+    """Give each new community an id: the old network it overlaps most (greedy, largest overlap
+    first; overlap must cover ``match_min_overlap`` of the smaller side), else a fresh ``NET-nnnn``.
+
+    A network therefore keeps its id when it grows, loses members, or both, as long as a core
+    remains; when one splits, the larger part keeps the id."""
+    pairs: list[tuple[int, int, str]] = []
+    for c, mem in new.items():
+        for nid, omem in old.items():
+            ov = len(mem & omem)
+            if ov and ov >= cfg.match_min_overlap * min(len(mem), len(omem)):
+                pairs.append((ov, c, nid))
+    pairs.sort(key=lambda t: (-t[0], t[1], t[2]))
+    out: dict[int, str] = {}
+    used: set[str] = set()
+    for _ov, c, nid in pairs:
+        if c in out or nid in used:
+            continue
+        out[c] = nid
+        used.add(nid)
+    nums = [int(x.split("-")[1]) for x in issued if x.startswith("NET-") and x.split("-")[1].isdigit()]
+    nxt = max(nums, default=0) + 1
+    # Fresh ids in a deterministic order: biggest community first, then by smallest member id.
+    for c in sorted((c for c in new if c not in out), key=lambda c: (-len(new[c]), min(new[c]))):
+        out[c] = f"NET-{nxt:04d}"
+        nxt += 1
+    return out
