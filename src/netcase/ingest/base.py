@@ -38,13 +38,19 @@ class IngestError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class Rejected:
-    """One quarantined row: where it is and why it was refused."""
+    """One quarantined row or value: where it is and why it was refused.
+
+    ``scope`` says what was refused: ``row`` (nothing of the row is stored), ``value`` (one value
+    dropped, the rest of the row kept) or ``entity`` (one entity of the row dropped, e.g. a
+    payment without a beneficiary).
+    """
 
     row_number: int
     field: str | None
     reason: str
     value: str | None = None
     raw: str | None = None
+    scope: str = "row"
 
 
 class StatementBuffer:
@@ -138,7 +144,13 @@ class LoadContext:
 
 
 class Loader(Protocol):
-    """Reads one kind of file."""
+    """Reads one kind of file.
+
+    The engine builds the batch's ``Provenance`` from optional attributes of the loader:
+    ``dataset`` (default: the loader's name), ``agency`` (default ``"UNKNOWN"``), ``marking``
+    (a ``Marking``; default ``LES//NOFORN//TLP:AMBER``), ``compartment``, ``predicate``,
+    ``reliability`` and ``validity`` (28 CFR 23; defaults none, ``F``, ``6``).
+    """
 
     name: str
 

@@ -1,0 +1,241 @@
+"""The ingest engine: files → batches, each one all-or-nothing.
+
+Per file: hash the content (sha256); if a batch with that hash exists, add nothing and name it;
+otherwise, in one transaction, write every chunk the loader yields (statements, relational rows,
+quarantine rows) and finally the ``batches`` row. Any exception rolls the whole file back; batches
+of earlier files stay. A file no loader matches is reported as skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from netcase.ingest.base import Chunk, IngestError, LoadContext, Loader, Rejected
+from netcase.ingest.registry import LoaderSet
+from netcase.model.marking import Marking
+from netcase.model.statement import Provenance
+from netcase.store import Store
+
+QUARANTINE_COLUMNS = ("batch_id", "source_file", "row_number", "field", "reason", "value", "raw", "scope")
+SKIP_NAMES = {"truth"}  # the synthetic world's answers are never read by the pipeline
+_BLOCK = 1 << 20
+
+
+@dataclass
+class FileResult:
+    """What happened to one file."""
+
+    path: str
+    source_file: str
+    status: str  # loaded | duplicate | skipped | failed
+    loader: str | None = None
+    dataset: str | None = None
+    agency: str | None = None
+    batch_id: str | None = None
+    earlier_batch: str | None = None
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_quarantined: int = 0
+    values_quarantined: int = 0
+    statements: int = 0
+    table_rows: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+    error: str | None = None
+
+
+@dataclass
+class IngestReport:
+    """The results of one ``ingest`` call, one per file in the order seen."""
+
+    files: list[FileResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "failed"]
+
+    def totals(self) -> dict[str, int]:
+        out: Counter[str] = Counter()
+        for f in self.files:
+            out[f.status] += 1
+            out["rows_read"] += f.rows_read
+            out["rows_accepted"] += f.rows_accepted
+            out["rows_quarantined"] += f.rows_quarantined
+            out["values_quarantined"] += f.values_quarantined
+            out["statements"] += f.statements
+        return dict(out)
+
+
+def file_hash(path: Path) -> str:
+    """sha256 of the file's bytes, streamed."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(_BLOCK):
+            h.update(block)
+    return h.hexdigest()
+
+
+def discover(paths: Iterable[Path]) -> list[tuple[Path, Path | None]]:
+    """Files to ingest, each with its ingest root (the folder given, or None for a file given alone).
+
+    Folders are walked in sorted order; hidden files and the world's ``truth/`` folder are left out.
+    """
+    out: list[tuple[Path, Path | None]] = []
+    for p in paths:
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                rel = f.relative_to(p).parts
+                if not f.is_file() or any(part.startswith(".") for part in rel) or (rel and rel[0] in SKIP_NAMES):
+                    continue
+                out.append((f, p))
+        else:
+            out.append((p, None))
+    return out
+
+
+def provenance_for(loader: Loader, source_file: str, batch_id: str, now: datetime) -> Provenance:
+    """The batch provenance from the loader's optional attributes (see ``Loader``)."""
+    marking = getattr(loader, "marking", None)
+    return Provenance(
+        dataset=getattr(loader, "dataset", None) or loader.name,
+        source_file=source_file,
+        agency=getattr(loader, "agency", None) or "UNKNOWN",
+        batch_id=batch_id,
+        ingested=now,
+        marking=marking if isinstance(marking, Marking) else Marking.parse("LES//NOFORN//TLP:AMBER"),
+        compartment=getattr(loader, "compartment", None),
+        predicate=getattr(loader, "predicate", None),
+        reliability=getattr(loader, "reliability", None) or "F",
+        validity=getattr(loader, "validity", None) or "6",
+    )
+
+
+ProgressFn = Callable[[str, int], None]
+
+
+def ingest_file(
+    store: Store,
+    path: Path,
+    source_file: str,
+    loader: Loader,
+    *,
+    now: datetime | None = None,
+    on_rows: ProgressFn | None = None,
+    fail_after_chunks: int | None = None,
+) -> FileResult:
+    """Ingest one file as one batch; raises ``IngestError`` (nothing stored) when it cannot be read.
+
+    ``fail_after_chunks`` makes the load fail after that many chunks were written (tests use it to
+    prove a batch is atomic).
+    """
+    result = FileResult(path=str(path), source_file=source_file, status="loaded", loader=loader.name)
+    try:
+        content_hash = file_hash(path)
+    except OSError as exc:
+        raise IngestError(path, f"cannot read: {exc.strerror or exc}") from None
+    earlier = store.query("SELECT batch_id, source_file FROM batches WHERE content_hash = ?", (content_hash,))
+    if earlier:
+        result.status = "duplicate"
+        result.earlier_batch = f"{earlier[0][0]} ({earlier[0][1]})"
+        return result
+    started = now or datetime.now(UTC).replace(tzinfo=None)
+    batch_id = "b" + content_hash[:23]
+    prov = provenance_for(loader, source_file, batch_id, started)
+    result.batch_id = batch_id
+    result.dataset = prov.dataset
+    result.agency = prov.agency
+    ctx = LoadContext(path=path, source_file=source_file, provenance=prov)
+    with store.transaction():
+        for n_chunk, chunk in enumerate(loader.load(ctx), start=1):
+            _write_chunk(store, chunk, batch_id, source_file, result)
+            if on_rows is not None:
+                on_rows(source_file, chunk.rows_read)
+            if fail_after_chunks is not None and n_chunk >= fail_after_chunks:
+                raise RuntimeError(f"injected failure after chunk {n_chunk} of {source_file}")
+        finished = datetime.now(UTC).replace(tzinfo=None)
+        store.insert_columns(
+            "batches",
+            {
+                "batch_id": [batch_id],
+                "content_hash": [content_hash],
+                "source_file": [source_file],
+                "dataset": [prov.dataset],
+                "agency": [prov.agency],
+                "mapping": [getattr(getattr(loader, "mapping", None), "source", None) or loader.name],
+                "started": [started],
+                "finished": [finished],
+                "rows_read": [result.rows_read],
+                "rows_accepted": [result.rows_accepted],
+                "rows_quarantined": [result.rows_quarantined],
+                "statements": [result.statements],
+            },
+        )
+    return result
+
+
+def _write_chunk(store: Store, chunk: Chunk, batch_id: str, source_file: str, result: FileResult) -> None:
+    if chunk.statements and chunk.statements.get("id"):
+        result.statements += store.insert_columns("statements", chunk.statements)
+    for table, columns in chunk.tables.items():
+        result.table_rows += store.insert_columns(table, columns)
+    if chunk.rejected:
+        store.insert_columns("quarantine", _quarantine_columns(chunk.rejected, batch_id, source_file))
+    result.rows_read += chunk.rows_read
+    result.rows_accepted += chunk.rows_accepted
+    for r in chunk.rejected:
+        if r.scope == "row":
+            result.rows_quarantined += 1
+        else:
+            result.values_quarantined += 1
+        result.reasons[r.reason] += 1
+
+
+def _quarantine_columns(rejected: list[Rejected], batch_id: str, source_file: str) -> dict[str, list[Any]]:
+    return {
+        "batch_id": [batch_id] * len(rejected),
+        "source_file": [source_file] * len(rejected),
+        "row_number": [r.row_number for r in rejected],
+        "field": [r.field for r in rejected],
+        "reason": [r.reason for r in rejected],
+        "value": [r.value for r in rejected],
+        "raw": [r.raw for r in rejected],
+        "scope": [r.scope for r in rejected],
+    }
+
+
+def ingest_paths(
+    store: Store,
+    paths: Iterable[Path],
+    loaders: LoaderSet,
+    *,
+    on_file: Callable[[FileResult], None] | None = None,
+    on_rows: ProgressFn | None = None,
+    stop_on_error: bool = True,
+    now: datetime | None = None,
+) -> IngestReport:
+    """Ingest files and folders; with ``stop_on_error`` the first failing file ends the run.
+
+    Files already loaded stay loaded when a later file fails: each file is its own batch.
+    """
+    report = IngestReport()
+    for path, root in discover(paths):
+        source_file, loader = loaders.resolve(path, root)
+        if loader is None:
+            res = FileResult(path=str(path), source_file=source_file, status="skipped")
+        else:
+            try:
+                res = ingest_file(store, path, source_file, loader, now=now, on_rows=on_rows)
+            except IngestError as exc:
+                res = FileResult(path=str(path), source_file=source_file, status="failed",
+                                 loader=loader.name, error=str(exc))
+        report.files.append(res)
+        if on_file is not None:
+            on_file(res)
+        if res.status == "failed" and stop_on_error:
+            break
+    return report
