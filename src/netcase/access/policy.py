@@ -308,6 +308,28 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     ),
 }
 
+#: The action each guarded CLI command needs (the CLI checks it; the matrix tests are generated from it).
+COMMAND_ACTIONS: dict[tuple[str, ...], str] = {
+    ("user", "add"): "manage:users",
+    ("user", "list"): "manage:users",
+    ("user", "lock"): "manage:users",
+    ("user", "unlock"): "manage:users",
+    ("user", "grant"): "manage:users",
+    ("user", "revoke"): "manage:users",
+    ("user", "token"): "manage:tokens",
+    ("audit", "show"): "read:audit",
+    ("audit", "verify"): "verify:audit",
+    ("audit", "sth"): "verify:audit",
+    ("audit", "proof"): "verify:audit",
+    ("retention", "review"): "retention:review",
+    ("retention", "revalidate"): "retention:revalidate",
+    ("retention", "purge"): "retention:purge",
+}
+
+#: Roles of the operator in single-user embedded mode (a store with no user accounts yet): the
+#: one person runs the whole desk. Victim services and partner liaison are never implied.
+EMBEDDED_ROLES: frozenset[str] = frozenset({"analyst", "supervisor", "auditor", "administrator"})
+
 #: Actions that hand facts to someone: partner viewers need a sharing agreement for them.
 DISSEMINATING_ACTIONS: frozenset[str] = frozenset({"export", "share"})
 

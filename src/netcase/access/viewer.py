@@ -62,10 +62,11 @@ class Viewer:
         agency: str = "LOCAL",
         country: str = "USA",
         compartments: frozenset[str] = frozenset(),
+        roles: frozenset[str] = frozenset({"analyst"}),
     ) -> Viewer:
         """The analyst of the single-user embedded mode (a person: policy and audit apply)."""
         name = user or _os_user()
-        return cls(user=name, agency=agency, country=country, roles=frozenset({"analyst"}), compartments=compartments)
+        return cls(user=name, agency=agency, country=country, roles=roles, compartments=compartments)
 
     def has_role(self, *roles: str) -> bool:
         """True if the viewer holds any of ``roles`` (the system holds them all)."""
