@@ -1,0 +1,46 @@
+"""FastAPI dependencies shared by the routers: this thread's store and the request's viewer."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Query, Request
+
+from netcase.access.viewer import Viewer
+from netcase.api.security import request_viewer
+from netcase.store import Store
+
+
+def get_store(request: Request) -> Store:
+    """This worker thread's connection to the app's store."""
+    return request.app.state.pool.get()  # type: ignore[no-any-return]
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def api_viewer(request: Request, store: StoreDep) -> Viewer:
+    """The caller's viewer, or 401 (JSON) when there is no valid session or token."""
+    viewer = request_viewer(store, request)
+    if viewer is None:
+        raise HTTPException(status_code=401, detail="log in first (session cookie or bearer token)",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return viewer
+
+
+ViewerDep = Annotated[Viewer, Depends(api_viewer)]
+
+
+class Paging:
+    """``limit`` and ``offset`` of a list request, validated (422 names the field)."""
+
+    def __init__(
+        self,
+        limit: Annotated[int, Query(ge=1, le=500, description="Items per page (1–500).")] = 50,
+        offset: Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip.")] = 0,
+    ) -> None:
+        self.limit = limit
+        self.offset = offset
+
+
+PagingDep = Annotated[Paging, Depends(Paging)]

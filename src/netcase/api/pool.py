@@ -1,0 +1,47 @@
+"""One store connection per worker thread.
+
+A DuckDB connection (and a psycopg connection) must not be used by two threads at once, and
+FastAPI runs plain ``def`` endpoints on a thread pool. Each thread therefore opens its own
+connection to the same database on first use; DuckDB shares one database instance between the
+connections of a process, so they all see the same data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+
+from netcase.store import Store, open_store
+
+
+class StorePool:
+    """Hands each thread its own open store; ``close`` closes them all."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[Store] = []
+        # Migrate once, up front, so that per-thread connections never race on migrations.
+        first = open_store(url)
+        self._local.store = first
+        self._all.append(first)
+
+    def get(self) -> Store:
+        """This thread's store."""
+        store = getattr(self._local, "store", None)
+        if store is None:
+            store = open_store(self.url, migrate=False)
+            self._local.store = store
+            with self._lock:
+                self._all.append(store)
+        return store
+
+    def close(self) -> None:
+        """Close every connection opened by the pool."""
+        with self._lock:
+            for store in self._all:
+                # Closing is best effort at shut-down: one failed close must not keep the rest open.
+                with contextlib.suppress(Exception):
+                    store.close()
+            self._all.clear()

@@ -1,0 +1,347 @@
+"""Viewer-aware reads of statements for the API and the pages: entities, links, timelines, places.
+
+Nothing here decides who may see what: every statement query carries the access layer's
+``statement_filter`` for the viewer, so a page cannot show a fact the policy hides. Entities are
+assembled per canonical id (the resolution's ``resolved`` table): the statements of every mention
+entity that resolved to it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from followthemoney import model
+
+from netcase.access import policy
+from netcase.access.policy import statement_filter
+from netcase.access.viewer import Viewer
+from netcase.store import Store
+
+# Statement columns a person sees beside each fact: where it came from and how to handle it.
+STATEMENT_FIELDS = (
+    "id, entity_id, schema, prop, prop_type, value, original_value, dataset, source_file, "
+    "source_record, agency, batch_id, observed, caveat, releasable_to, tlp, victim_sensitive, "
+    "compartment, predicate, reliability, validity, submitting_agency, review_by"
+)
+# Value types that link entities as graph nodes (FtM's typed values).
+LINK_TYPES = ("phone", "email", "iban", "identifier", "address")
+VICTIM_ROLES = ("victim_services",)
+
+
+def canonical_id(store: Store, entity_id: str) -> str:
+    """The canonical id of ``entity_id`` (itself when resolution did not merge it)."""
+    found = store.scalar("SELECT canonical_id FROM resolved WHERE entity_id = ?", (entity_id,))
+    return str(found) if found else entity_id
+
+
+def member_ids(store: Store, canonical: str) -> list[str]:
+    """Every mention entity id that resolved to ``canonical`` (including itself)."""
+    rows = store.query("SELECT entity_id FROM resolved WHERE canonical_id = ?", (canonical,))
+    ids = {str(r[0]) for r in rows}
+    ids.add(canonical)
+    return sorted(ids)
+
+
+def canonical_map(store: Store, ids: list[str]) -> dict[str, str]:
+    """Mention id → canonical id for ``ids`` (missing ids map to themselves)."""
+    if not ids:
+        return {}
+    out = {i: i for i in ids}
+    for chunk in _chunks(sorted(set(ids)), 500):
+        marks = ", ".join("?" for _ in chunk)
+        for eid, cid in store.query(
+            f"SELECT entity_id, canonical_id FROM resolved WHERE entity_id IN ({marks})", chunk
+        ):
+            out[str(eid)] = str(cid)
+    return out
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _statements_of(store: Store, viewer: Viewer, ids: list[str]) -> list[dict[str, Any]]:
+    """Visible statements of the mention entities ``ids``."""
+    if not ids:
+        return []
+    cond, params = statement_filter(viewer, "s")
+    rows: list[dict[str, Any]] = []
+    for chunk in _chunks(ids, 500):
+        marks = ", ".join("?" for _ in chunk)
+        rows.extend(
+            store.query_dicts(
+                f"SELECT {STATEMENT_FIELDS} FROM statements s "
+                f"WHERE s.entity_id IN ({marks}) AND {cond} ORDER BY s.prop, s.value, s.observed",
+                [*chunk, *params],
+            )
+        )
+    return rows
+
+
+def may_see_victims(viewer: Viewer) -> bool:
+    """Victim services may see every protected person; others only what the policy lets through."""
+    return viewer.has_role(*VICTIM_ROLES)
+
+
+def flagged(store: Store, ids: list[str]) -> tuple[set[str], set[str]]:
+    """(protected, identity-shielded) among mention ids ``ids``.
+
+    *Protected* people (``nc:protected`` victim or migrant, or a victim category) are never ranked
+    or targeted and carry a badge; *identity-shielded* ones (victims and minors, by the access
+    policy's markers) are shown by pseudonym unless the viewer sees a name of theirs.
+    """
+    if not ids:
+        return set(), set()
+    protected: set[str] = set()
+    shielded: set[str] = set()
+    for chunk in _chunks(sorted(set(ids)), 500):
+        marks = ", ".join("?" for _ in chunk)
+        for eid, prop, value in store.query(
+            f"SELECT entity_id, prop, lower(value) FROM statements WHERE entity_id IN ({marks}) "
+            f"AND prop IN ('nc:protected', 'nc:subjectCategory', '{policy.MINOR_PROP}')",
+            chunk,
+        ):
+            if prop == "nc:protected" or (prop == "nc:subjectCategory" and value in ("victim", "migrant", "witness")):
+                protected.add(str(eid))
+            if (prop, value) in policy.VICTIM_MARKERS or (prop == policy.MINOR_PROP and value in policy.TRUE_VALUES):
+                shielded.add(str(eid))
+                protected.add(str(eid))
+    return protected, shielded
+
+
+@dataclass
+class EntityView:
+    """One canonical entity as ``viewer`` may see it."""
+
+    id: str
+    schema: str
+    caption: str
+    protected: bool
+    statements: list[dict[str, Any]]
+    members: list[str]
+    props: dict[str, list[str]] = field(default_factory=dict)
+    shielded: bool = False
+    pseudonymised: bool = False
+
+    def first(self, prop: str) -> str | None:
+        values = self.props.get(prop)
+        return values[0] if values else None
+
+
+def _caption(schema: str, props: dict[str, list[str]], fallback: str) -> str:
+    sc = model.get(schema)
+    for prop in sc.caption if sc is not None else ("name",):
+        values = props.get(prop)
+        if values:
+            # The most often stated value is the best label; on a tie, the fullest form of it.
+            counts = Counter(values)
+            return max(counts, key=lambda v: (counts[v], len(v), v))
+    return fallback
+
+
+def _assemble(canonical: str, members: list[str], rows: list[dict[str, Any]], viewer: Viewer,
+              protected: bool, shielded: bool, secret: bytes) -> EntityView | None:
+    if not rows:
+        return None
+    props: dict[str, list[str]] = defaultdict(list)
+    schemata: Counter[str] = Counter()
+    for r in rows:
+        props[r["prop"]].append(r["value"])
+        schemata[r["schema"]] += 1
+    schema = schemata.most_common(1)[0][0]
+    caption = _caption(schema, props, canonical)
+    pseudonymised = shielded and not props.get("name")
+    if pseudonymised:
+        # The policy hid this victim's identifying facts from the viewer: a pseudonym stands in.
+        caption = policy.pseudonym(canonical, viewer, secret=secret)
+    return EntityView(
+        id=canonical,
+        schema=schema,
+        caption=caption,
+        protected=protected,
+        statements=rows,
+        members=members,
+        props={k: sorted(set(v)) for k, v in props.items()},
+        shielded=shielded,
+        pseudonymised=pseudonymised,
+    )
+
+
+def entity(store: Store, viewer: Viewer, entity_id: str) -> EntityView | None:
+    """The canonical entity of ``entity_id`` from the statements ``viewer`` may read; None if none.
+
+    Reads through the access layer's ``visible_entity`` (the caller writes the audit entry, see
+    ``netcase.api.security.audit_entity``).
+    """
+    canonical = canonical_id(store, entity_id)
+    members = member_ids(store, canonical)
+    visible = policy.visible_entity(store, viewer, canonical, audit=False)
+    if visible is None:
+        return None
+    rows = sorted(visible.statements, key=lambda r: (r["prop"], r["value"], str(r["observed"] or "")))
+    protected, shielded = flagged(store, members)
+    return _assemble(canonical, members, rows, viewer, bool(protected), bool(shielded),
+                     policy.pseudonym_secret(store))
+
+
+def entities(store: Store, viewer: Viewer, ids: list[str]) -> dict[str, EntityView]:
+    """Canonical entities for many ids at once (keyed by canonical id); invisible ones left out."""
+    cmap = canonical_map(store, ids)
+    canon = sorted(set(cmap.values()))
+    members: dict[str, set[str]] = {c: {c} for c in canon}
+    for chunk in _chunks(canon, 500):
+        marks = ", ".join("?" for _ in chunk)
+        for eid, cid in store.query(
+            f"SELECT entity_id, canonical_id FROM resolved WHERE canonical_id IN ({marks})", chunk
+        ):
+            members[str(cid)].add(str(eid))
+    owner = {m: c for c, ms in members.items() for m in ms}
+    rows = _statements_of(store, viewer, sorted(owner))
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        grouped[owner[r["entity_id"]]].append(r)
+    protected, shielded = flagged(store, sorted(owner))
+    secret = policy.pseudonym_secret(store)
+    out = {}
+    for c in canon:
+        ms = members[c]
+        view = _assemble(c, sorted(ms), grouped.get(c, []), viewer, bool(ms & protected), bool(ms & shielded), secret)
+        if view is not None:
+            out[c] = view
+    return out
+
+
+@dataclass
+class Link:
+    """One relation of an entity: through which record, to whom."""
+
+    via_id: str
+    via_schema: str
+    via_caption: str
+    role: str
+    other_id: str | None
+    other_caption: str | None
+    other_schema: str | None
+    date: str | None
+
+
+def links(store: Store, viewer: Viewer, view: EntityView, limit: int = 200) -> list[Link]:
+    """Entities linked to ``view``: by its own entity properties and by relation records naming it."""
+    cond, params = statement_filter(viewer, "s")
+    members = view.members
+    marks = ", ".join("?" for _ in members)
+    # Relation records (Associate, Payment, Call, Trip, Ownership, …) that point at this entity.
+    rel_rows = store.query(
+        f"SELECT DISTINCT s.entity_id, s.prop FROM statements s WHERE s.prop_type = 'entity' "
+        f"AND s.value IN ({marks}) AND {cond} LIMIT ?",
+        [*members, *params, limit],
+    )
+    out: list[Link] = []
+    rel_ids = sorted({str(r[0]) for r in rel_rows})
+    role_of = {str(r[0]): str(r[1]) for r in rel_rows}
+    rel_views = entities(store, viewer, rel_ids)
+    targets: set[str] = set()
+    pairs: list[tuple[EntityView, str, list[str]]] = []
+    for rv in rel_views.values():
+        others = [r["value"] for r in rv.statements if r["prop_type"] == "entity" and r["value"] not in members]
+        pairs.append((rv, role_of.get(rv.members[0], ""), others))
+        targets.update(others)
+    own = [r["value"] for r in view.statements if r["prop_type"] == "entity"]
+    targets.update(own)
+    tviews = entities(store, viewer, sorted(targets))
+    tmap = canonical_map(store, sorted(targets))
+    for rv, role, others in pairs:
+        when = rv.first("date") or rv.first("startDate")
+        if not others:
+            out.append(Link(rv.id, rv.schema, rv.caption, role, None, None, None, when))
+        for o in others:
+            tv = tviews.get(tmap.get(o, o))
+            if tv is None:
+                continue
+            out.append(Link(rv.id, rv.schema, rv.caption, role, tv.id, tv.caption, tv.schema, when))
+    for r in view.statements:
+        if r["prop_type"] != "entity":
+            continue
+        tv = tviews.get(tmap.get(r["value"], r["value"]))
+        if tv is not None:
+            out.append(Link(view.id, view.schema, view.caption, r["prop"], tv.id, tv.caption, tv.schema, None))
+    out.sort(key=lambda x: (x.date or "", x.via_schema, x.other_caption or ""), reverse=True)
+    return out
+
+
+def identifiers(view: EntityView) -> list[tuple[str, str]]:
+    """(type, value) of the typed values that link this entity to others (phones, accounts, …)."""
+    seen = set()
+    out = []
+    for r in view.statements:
+        if r["prop_type"] in LINK_TYPES or r["prop"] in ("registrationNumber", "accountNumber", "iban", "passportNumber", "idNumber"):
+            key = (r["prop"], r["value"])
+            if key not in seen:
+                seen.add(key)
+                out.append(key)
+    return sorted(out)
+
+
+def shared_value_counts(store: Store, viewer: Viewer, view: EntityView) -> dict[str, int]:
+    """For each identifier value: how many other canonical entities the viewer can see carry it."""
+    values = sorted({v for _, v in identifiers(view)})
+    if not values:
+        return {}
+    cond, params = statement_filter(viewer, "s")
+    marks = ", ".join("?" for _ in values)
+    mmarks = ", ".join("?" for _ in view.members)
+    rows = store.query(
+        f"SELECT s.value, count(DISTINCT coalesce(r.canonical_id, s.entity_id)) FROM statements s "
+        f"LEFT JOIN resolved r ON r.entity_id = s.entity_id "
+        f"WHERE s.value IN ({marks}) AND s.entity_id NOT IN ({mmarks}) AND {cond} GROUP BY s.value",
+        [*values, *view.members, *params],
+    )
+    return {str(v): int(n) for v, n in rows}
+
+
+def timeline(view: EntityView, link_list: list[Link]) -> list[dict[str, Any]]:
+    """Dated happenings of the entity: its relation records with a date, and when facts were observed."""
+    items: list[dict[str, Any]] = []
+    for ln in link_list:
+        if ln.date:
+            items.append({"date": ln.date, "what": f"{ln.via_schema}: {ln.via_caption}", "id": ln.via_id,
+                          "other": ln.other_caption})
+    per_record: dict[tuple[Any, str, str], int] = Counter()
+    for r in view.statements:
+        if r["observed"] is not None:
+            per_record[(r["observed"], r["agency"], r["source_record"])] += 1
+    for (obs, agency, record), n in per_record.items():
+        items.append({"date": obs.isoformat() if isinstance(obs, date) else str(obs),
+                      "what": f"{n} fact(s) recorded by {agency} ({record})", "id": None, "other": None})
+    items.sort(key=lambda x: x["date"], reverse=True)
+    return items
+
+
+def located_places(store: Store, viewer: Viewer, limit: int = 5000) -> list[EntityView]:
+    """Visible Address (and other) entities that carry both a latitude and a longitude."""
+    cond, params = statement_filter(viewer, "s")
+    rows = store.query(
+        f"SELECT DISTINCT coalesce(r.canonical_id, s.entity_id) FROM statements s "
+        f"LEFT JOIN resolved r ON r.entity_id = s.entity_id WHERE s.prop = 'latitude' AND {cond} LIMIT ?",
+        [*params, limit],
+    )
+    views = entities(store, viewer, [str(r[0]) for r in rows])
+    return [v for v in views.values() if v.first("latitude") and v.first("longitude")]
+
+
+def trips_between(store: Store, viewer: Viewer, limit: int = 20000) -> list[dict[str, Any]]:
+    """Visible trips with a start and an end location: the legs of the smuggling corridors."""
+    cond, params = statement_filter(viewer, "s")
+    rows = store.query_dicts(
+        f"SELECT s.entity_id, s.prop, s.value FROM statements s WHERE s.schema = 'Trip' "
+        f"AND s.prop IN ('startLocation', 'endLocation', 'nc:corridor', 'nc:migrantCount', 'startDate', 'nc:sector') "
+        f"AND {cond} LIMIT ?",
+        [*params, limit],
+    )
+    trips: dict[str, dict[str, Any]] = defaultdict(dict)
+    for r in rows:
+        trips[r["entity_id"]].setdefault(r["prop"], r["value"])
+    return [dict(id=k, **v) for k, v in trips.items() if "startLocation" in v and "endLocation" in v]

@@ -1,0 +1,174 @@
+"""Search across names (accent- and typo-tolerant), phones, plates, accounts and identifiers.
+
+Matching runs on an in-memory index of the distinct searchable values in the store (rebuilt when
+the number of statements changes). The index only proposes candidate *values*; which entities a
+viewer gets back is decided by a statement query carrying the access layer's filter, so the index
+never shows anything the viewer could not read.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz import fuzz, process
+from unidecode import unidecode
+
+from netcase.access.policy import statement_filter
+from netcase.access.viewer import Viewer
+from netcase.api import reads
+from netcase.store import Store
+
+NAME_TYPES = ("name",)
+NAME_PROPS = ("name", "alias", "weakAlias", "previousName", "firstName", "lastName")
+CODE_TYPES = ("phone", "iban", "identifier", "email")
+CODE_PROPS = ("registrationNumber", "accountNumber", "iban", "passportNumber", "idNumber", "phone",
+              "email", "callerNumber", "receiverNumber", "number")
+
+
+def norm_name(text: str) -> str:
+    """Lower-case ASCII letters and single spaces: 'José  HERNÁNDEZ-Ruiz' → 'jose hernandez ruiz'."""
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", unidecode(text).lower()).split())
+
+
+def norm_code(text: str) -> str:
+    """Letters and digits only, upper case: '+52 (664) 123-4567' → '526641234567'."""
+    return re.sub(r"[^A-Z0-9]", "", unidecode(text).upper())
+
+
+@dataclass
+class _Index:
+    statements: int
+    names: dict[str, set[str]]  # normalised name → raw values
+    name_keys: list[str]
+    codes: dict[str, set[str]]  # normalised code → raw values
+    code_keys: list[str]
+
+
+class SearchIndex:
+    """The candidate-value index of one store, shared by the worker threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._index: _Index | None = None
+
+    def _current(self, store: Store) -> _Index:
+        count = int(store.scalar("SELECT count(*) FROM statements") or 0)
+        idx = self._index
+        if idx is not None and idx.statements == count:
+            return idx
+        with self._lock:
+            if self._index is not None and self._index.statements == count:
+                return self._index
+            names: dict[str, set[str]] = defaultdict(set)
+            codes: dict[str, set[str]] = defaultdict(set)
+            nprops = ", ".join(f"'{p}'" for p in NAME_PROPS)
+            ntypes = ", ".join(f"'{t}'" for t in NAME_TYPES)
+            for (value,) in store.query(
+                f"SELECT DISTINCT value FROM statements WHERE prop_type IN ({ntypes}) OR prop IN ({nprops})"
+            ):
+                key = norm_name(str(value))
+                if key:
+                    names[key].add(str(value))
+            cprops = ", ".join(f"'{p}'" for p in CODE_PROPS)
+            ctypes = ", ".join(f"'{t}'" for t in CODE_TYPES)
+            for (value,) in store.query(
+                f"SELECT DISTINCT value FROM statements WHERE prop_type IN ({ctypes}) OR prop IN ({cprops})"
+            ):
+                key = norm_code(str(value))
+                if len(key) >= 3:
+                    codes[key].add(str(value))
+            self._index = _Index(count, dict(names), sorted(names), dict(codes), sorted(codes))
+            return self._index
+
+    def candidates(self, store: Store, query: str, limit: int = 50) -> dict[str, float]:
+        """Raw values that match ``query`` with a score 0–100 (exact and near-exact first)."""
+        idx = self._current(store)
+        out: dict[str, float] = {}
+        qn = norm_name(query)
+        if qn:
+            matches = process.extract(qn, idx.name_keys, scorer=fuzz.WRatio, limit=limit, score_cutoff=80)
+            for key, score, _ in matches:
+                # Token order and a typo or two are tolerated; a full-token match ranks first.
+                bonus = 5.0 if qn in key.split() or key == qn else 0.0
+                for raw in idx.names[key]:
+                    out[raw] = max(out.get(raw, 0.0), float(score) + bonus)
+        qc = norm_code(query)
+        if len(qc) >= 4:
+            for key in idx.code_keys:
+                if qc == key:
+                    score = 110.0
+                elif qc in key:
+                    # A partial number (the last digits of a phone, part of a plate) still finds it.
+                    score = 90.0 + 10.0 * len(qc) / len(key)
+                else:
+                    continue
+                for raw in idx.codes[key]:
+                    out[raw] = max(out.get(raw, 0.0), score)
+            if len(out) < limit and len(qc) >= 5:
+                for key, score, _ in process.extract(qc, idx.code_keys, scorer=fuzz.ratio, limit=10, score_cutoff=85):
+                    for raw in idx.codes[key]:
+                        out.setdefault(raw, float(score) - 5.0)
+        return out
+
+
+@dataclass
+class Hit:
+    """One entity found, with what matched."""
+
+    id: str
+    schema: str
+    caption: str
+    score: float
+    matched: list[str]
+    protected: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "schema": self.schema, "caption": self.caption, "score": round(self.score, 1),
+                "matched": self.matched, "protected": self.protected}
+
+
+def search(store: Store, viewer: Viewer, index: SearchIndex, query: str, *, schema: str | None = None,
+           limit: int = 20, offset: int = 0) -> tuple[list[Hit], int]:
+    """Entities the viewer may see whose names or identifiers match ``query``; (page, total)."""
+    cands = index.candidates(store, query, limit=80)
+    if not cands:
+        return [], 0
+    cond, params = statement_filter(viewer, "s")
+    values = sorted(cands)
+    found: dict[str, tuple[float, set[str]]] = {}
+    for chunk in [values[i : i + 400] for i in range(0, len(values), 400)]:
+        marks = ", ".join("?" for _ in chunk)
+        extra = ""
+        args: list[Any] = [*chunk, *params]
+        if schema:
+            extra = " AND s.schema = ?"
+            args.append(schema)
+        rows = store.query(
+            f"SELECT DISTINCT coalesce(r.canonical_id, s.entity_id), s.value FROM statements s "
+            f"LEFT JOIN resolved r ON r.entity_id = s.entity_id "
+            f"WHERE s.value IN ({marks}) AND {cond}{extra}",
+            args,
+        )
+        for cid, value in rows:
+            score, matched = found.get(str(cid), (0.0, set()))
+            matched.add(str(value))
+            found[str(cid)] = (max(score, cands[str(value)]), matched)
+    ranked = sorted(found.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    total = len(ranked)
+    page = ranked[offset : offset + limit]
+    views = reads.entities(store, viewer, [cid for cid, _ in page])
+    hits = []
+    for cid, (score, matched) in page:
+        v = views.get(cid)
+        if v is None:
+            continue
+        if v.protected and not reads.may_see_victims(viewer):
+            # Finding a protected person by name would tell the viewer who they are: left out.
+            total -= 1
+            continue
+        hits.append(Hit(cid, v.schema, v.caption, score, sorted(matched), v.protected))
+    return hits, total
