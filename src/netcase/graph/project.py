@@ -55,6 +55,8 @@ class Projection:
     reach: np.ndarray  # people each object reaches (before cuts)
     attach: sp.csr_matrix = field(default_factory=lambda: sp.csr_matrix((0, 0)))  # E = B + B·C
     weights: sp.csr_matrix = field(default_factory=lambda: sp.csr_matrix((0, 0)))  # person graph
+    active: np.ndarray = field(default_factory=lambda: np.array([], dtype=bool))  # neither protected nor client
+    clients: set[str] = field(default_factory=set)
     hubs: list[dict[str, Any]] = field(default_factory=list)
     protected_attach: dict[str, set[str]] = field(default_factory=dict)  # protected id -> objects
 
@@ -99,28 +101,42 @@ def _hub_outliers(reach: np.ndarray, cfg: GraphConfig) -> tuple[np.ndarray, floa
     return out, limit
 
 
+def customers(edges: Edges, src_t: np.ndarray, dst_t: np.ndarray) -> set[str]:
+    """People whose only links to events and things are payments they made: the relatives who pay
+    a migrant's fee. They are clients of a network, not members, and must not pull a money
+    collector into a community of their own."""
+    kinds: dict[str, set[str]] = {}
+    for s, d, k, st, dt in zip(edges.src, edges.dst, edges.kind, src_t, dst_t, strict=True):
+        if st == "Person" and dt == "Person":
+            kinds.setdefault(s, set()).add("Person")
+            kinds.setdefault(d, set()).add("Person")
+        elif st == "Person" and dt not in VALUE_TYPES:
+            kinds.setdefault(s, set()).add(k)
+        elif dt == "Person" and st not in VALUE_TYPES:
+            kinds.setdefault(d, set()).add(k)
+    return {p for p, ks in kinds.items() if ks == {"Payment.payer"}}
+
+
 def project(edges: Edges, info: NodeInfo, cfg: GraphConfig) -> Projection:
-    """The person graph with degree hubs cut (participation hubs are cut by ``cut_participation``)."""
+    """The person graph with degree hubs cut (participation hubs are cut by ``cut_participation``).
+
+    Every person counts towards an object's reach (a phone used by eight migrants and two guides
+    is a shared phone, weak evidence between the guides), but only *active* people — neither
+    protected nor paying clients — get rows in the person graph: victims and migrants never join
+    or bridge a network."""
     w, src_t, dst_t = link_weights(edges, info, cfg)
-    prot = info.protected
-    touches_protected = np.array([s in prot or d in prot for s, d in zip(edges.src, edges.dst, strict=True)], dtype=bool)
-    protected_attach: dict[str, set[str]] = {}
-    for s, d in zip(edges.src[touches_protected], edges.dst[touches_protected], strict=True):
-        if s in prot and d not in prot:
-            protected_attach.setdefault(s, set()).add(d)
-        elif d in prot and s not in prot:
-            protected_attach.setdefault(d, set()).add(s)
-    keep = ~touches_protected & (edges.src != edges.dst)
+    keep = edges.src != edges.dst
     src, dst, w, src_t, dst_t = edges.src[keep], edges.dst[keep], w[keep], src_t[keep], dst_t[keep]
+    clients = customers(Edges(src, dst, edges.kind[keep], edges.count[keep], edges.last_seen[keep], edges.sample[keep]), src_t, dst_t)
     sp_ = src_t == "Person"
     dp_ = dst_t == "Person"
     persons = np.unique(np.concatenate([src[sp_], dst[dp_]])) if len(src) else np.array([], dtype=object)
-    obj_mask_s, obj_mask_d = ~sp_, ~dp_
-    objects = np.unique(np.concatenate([src[obj_mask_s], dst[obj_mask_d]])) if len(src) else np.array([], dtype=object)
+    objects = np.unique(np.concatenate([src[~sp_], dst[~dp_]])) if len(src) else np.array([], dtype=object)
     pidx = {p: i for i, p in enumerate(persons)}
     oidx = {o: i for i, o in enumerate(objects)}
     otypes = np.array([node_type(o, info) for o in objects], dtype=object)
     n_p, n_o = len(persons), len(objects)
+    active = np.array([p not in info.protected and p not in clients for p in persons], dtype=bool)
 
     # Person-object (B), object-object (C), person-person (D) links.
     po = sp_ ^ dp_
@@ -134,7 +150,9 @@ def project(edges: Edges, info: NodeInfo, cfg: GraphConfig) -> Projection:
     pp = sp_ & dp_
     di = np.array([pidx[s] for s in src[pp]], dtype=np.int64)
     dj = np.array([pidx[d] for d in dst[pp]], dtype=np.int64)
-    D = sp.csr_matrix((np.concatenate([w[pp], w[pp]]), (np.concatenate([di, dj]), np.concatenate([dj, di]))), shape=(n_p, n_p))
+    ok = active[di] & active[dj] if len(di) else np.array([], dtype=bool)
+    di, dj, wd = di[ok], dj[ok], w[pp][ok]
+    D = sp.csr_matrix((np.concatenate([wd, wd]), (np.concatenate([di, dj]), np.concatenate([dj, di]))), shape=(n_p, n_p))
 
     E = _attach(B, C)
     reach = np.asarray((E > 0).sum(axis=0)).ravel()
@@ -146,8 +164,11 @@ def project(edges: Edges, info: NodeInfo, cfg: GraphConfig) -> Projection:
                f"reaches {reach[j]} people, above the outlier limit {limit:.0f} (Q3 + {cfg.hub_iqr_k} IQR of log reach)")
         hubs.append({"node_id": objects[j], "node_type": otypes[j], "people": int(reach[j]),
                      "communities": None, "rule": rule, "reason": why, "action": "cut"})
-    proj = Projection(persons, objects, otypes, B, C, D, reach, hubs=hubs, protected_attach=protected_attach)
+    proj = Projection(persons, objects, otypes, B, C, D, reach, active=active, clients=clients, hubs=hubs)
     _cut(proj, np.flatnonzero(is_hub))
+    Ep = proj.attach.tocsr()
+    for i in np.flatnonzero(np.array([p in info.protected for p in persons], dtype=bool)):
+        proj.protected_attach[str(persons[i])] = {str(objects[j]) for j in Ep[i].indices}
     return proj
 
 
@@ -167,7 +188,8 @@ def _cut(proj: Projection, cut: np.ndarray) -> None:
     E = _attach(B, C)
     r = np.asarray((E > 0).sum(axis=0)).ravel()
     scale = np.where(r >= 2, 1.0 / np.maximum(r - 1, 1), 0.0)
-    W = (E @ sp.diags(scale) @ E.T).tocsr() + proj.D
+    Ea = (sp.diags(proj.active.astype(float)) @ E).tocsr()
+    W = (Ea @ sp.diags(scale) @ Ea.T).tocsr() + proj.D
     W.setdiag(0)
     W.eliminate_zeros()
     proj.attach = E
@@ -180,6 +202,7 @@ def cut_participation(proj: Projection, membership: np.ndarray, cfg: GraphConfig
     ``membership`` gives each person's community (-1 for none)."""
     E = proj.attach.tocoo()
     comm = membership[E.row]
+    comm[~proj.active[E.row]] = -1
     ok = comm >= 0
     obj, comm = E.col[ok], comm[ok]
     if not len(obj):
