@@ -166,7 +166,7 @@ def evaluate(
                 log.append((run_id, aid, "withdrawn", basis, now, resolution_run))
         if log:
             store.insert_rows("deconfliction_log",
-                              ("run_id", "alert_id", "change", "basis", "at", "resolution_run"), log)
+                              ("run_id", "alert_id", "change_kind", "basis", "changed_at", "resolution_run"), log)
     return result
 
 
@@ -266,9 +266,9 @@ def render_alert(item: dict[str, Any]) -> str:
 
 def alert_history(store: Store, alert_id_: str | None = None) -> list[dict[str, Any]]:
     """The log of alert changes (new, withdrawn, basis_changed), oldest first."""
-    sql = "SELECT run_id, alert_id, change, basis, at, resolution_run FROM deconfliction_log"
+    sql = "SELECT run_id, alert_id, change_kind, basis, changed_at, resolution_run FROM deconfliction_log"
     params: list[Any] = []
     if alert_id_:
         sql += " WHERE alert_id = ?"
         params.append(alert_id_)
-    return store.query_dicts(sql + " ORDER BY at, run_id, alert_id", params)
+    return store.query_dicts(sql + " ORDER BY changed_at, run_id, alert_id", params)

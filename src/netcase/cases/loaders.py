@@ -512,11 +512,15 @@ def _court_case(obj: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any
             for j, c in enumerate(raw_charges):
                 if not isinstance(c, dict):
                     raise RowError(f"charges[{j}]", "not an object")
-                counts = _number(c, "counts", minimum=1)
-                if counts is not None and counts != int(counts):
-                    raise RowError(f"charges[{j}].counts", "not a whole number", c.get("counts"))
+                try:
+                    counts = _number(c, "counts", minimum=1)
+                    if counts is not None and counts != int(counts):
+                        raise RowError("counts", "not a whole number", c.get("counts"))
+                    statute = _req(c, "statute")
+                except RowError as err:
+                    raise RowError(f"charges[{j}].{err.field}", err.reason, err.value) from err
                 charges.append({"case_id": case_id, "defendant_id": def_id,
-                                "statute": _req(c, "statute"), "counts": int(counts or 1)})
+                                "statute": statute, "counts": int(counts or 1)})
         except RowError as err:
             raise RowError(f"defendants[{i}].{err.field}", err.reason, err.value) from err
         defendants.append(row)

@@ -133,9 +133,9 @@ CREATE TABLE deconfliction_alerts (
 CREATE TABLE deconfliction_log (
     run_id VARCHAR NOT NULL,
     alert_id VARCHAR NOT NULL,
-    change VARCHAR NOT NULL,
+    change_kind VARCHAR NOT NULL,
     basis VARCHAR NOT NULL,
-    at TIMESTAMP NOT NULL,
+    changed_at TIMESTAMP NOT NULL,
     resolution_run VARCHAR
 );
 

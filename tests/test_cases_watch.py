@@ -1,0 +1,89 @@
+"""Watchlists: new facts touching a watched phone or entity, within what the watcher may see."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+
+from netcase.access.policy import record_sharing_agreement
+from netcase.access.viewer import Viewer
+from netcase.cases.watch import WatchError, add_watch, check_watches, list_watches, watch_alerts
+from netcase.ingest.base import StatementBuffer
+from netcase.model.marking import Marking
+from netcase.model.statement import Provenance
+from netcase.store import Store
+
+T0 = datetime(2026, 11, 29, 12, 0)
+LIAISON = Viewer(user="fgr1", agency="FGR", country="MEX", roles=frozenset({"partner_liaison"}))
+ANALYST = Viewer(user="ana", agency="HSI", country="USA", roles=frozenset({"analyst"}))
+REL_MEX = Marking.parse("LES//REL TO USA, MEX//TLP:AMBER")
+NOFORN = Marking.parse("LES//NOFORN//TLP:AMBER")
+
+
+def _batch(store: Store, batch_id: str, agency: str, facts: list[tuple[str, str, str, str, Marking]]) -> None:
+    prov = Provenance(dataset="test", source_file=f"{agency.lower()}/reports.csv", agency=agency, batch_id=batch_id,
+                      ingested=T0, marking=NOFORN, compartment=None, predicate=None)
+    buf = StatementBuffer(prov)
+    for entity_id, prop, ptype, value, marking in facts:
+        buf.add(entity_id=entity_id, schema="Person", prop=prop, prop_type=ptype, value=value,
+                original_value=None, source_record=entity_id, observed=None, marking=marking)
+    store.insert_columns("statements", buf.take())
+
+
+def _by_user(alerts: list[dict[str, Any]], user: str) -> list[dict[str, Any]]:
+    return [a for a in alerts if a["username"] == user]
+
+
+def test_watch_alerts_respect_releasability_and_resolution(store: Store) -> None:
+    # Partner viewers read nothing without a recorded information-sharing agreement.
+    record_sharing_agreement(store, agreement_id="AG-MEX-1", country="MEX", title="FGR information sharing",
+                             signed_on=date(2025, 1, 1), recorded_by=Viewer.system(), now=T0)
+    _batch(store, "b1", "HSI", [("E1", "name", "name", "Jose Hernandez", REL_MEX),
+                                ("E1", "phone", "phone", "+526561234567", REL_MEX)])
+    phone_watch = add_watch(store, LIAISON, "phone", "+52 656 123 4567", now=T0)
+    assert phone_watch["value"] == "+526561234567" and phone_watch["baseline_statements"] == 1
+    add_watch(store, ANALYST, "entity", "E1", now=T0)
+    with pytest.raises(WatchError):
+        add_watch(store, LIAISON, "phone", "+52 656 123 4567", now=T0)
+    assert check_watches(store, now=T0).alerts == []  # the baseline is not news
+
+    # A U.S.-only record and a record releasable to Mexico both carry the phone.
+    _batch(store, "b2", "FBI", [("E2", "name", "name", "J. Hernandez", NOFORN),
+                                ("E2", "phone", "phone", "+526561234567", NOFORN)])
+    _batch(store, "b3", "MEX-FGR", [("E3", "name", "name", "Jose Luis Hernandez", REL_MEX),
+                                    ("E3", "phone", "phone", "+526561234567", REL_MEX)])
+    first = check_watches(store, now=T0)
+    liaison = _by_user(first.alerts, "fgr1")
+    assert [(a["entity_id"], a["agency"], a["batch_id"]) for a in liaison] == [("E3", "MEX-FGR", "b3")]
+    assert liaison[0]["changes"] == [{"schema": "Person", "prop": "phone", "value": "+526561234567"}]
+    assert _by_user(first.alerts, "ana") == []  # E2 and E3 are not (yet) the watched entity
+
+    # Resolution merges E2 into E1: the analyst's entity watch now sees E2's facts as news.
+    store.insert_rows("resolved", ("entity_id", "canonical_id", "run_id"), [("E1", "P-1", "r1"), ("E2", "P-1", "r1")])
+    second = check_watches(store, now=T0)
+    ana = _by_user(second.alerts, "ana")
+    assert [(a["entity_id"], a["agency"], a["source_file"]) for a in ana] == [("E2", "FBI", "fbi/reports.csv")]
+    assert {c["prop"] for c in ana[0]["changes"]} == {"name", "phone"}
+    assert _by_user(second.alerts, "fgr1") == []  # the NOFORN record never reaches the liaison
+    assert check_watches(store, now=T0).alerts == []  # reported once
+
+    stored = watch_alerts(store, "fgr1")
+    assert len(stored) == 1 and stored[0]["entity_id"] == "E3" and stored[0]["kind"] == "phone"
+    assert [w["kind"] for w in list_watches(store, "ana")] == ["entity"]
+
+
+def test_watch_values_are_validated(duck: Store) -> None:
+    with pytest.raises(WatchError):
+        add_watch(duck, ANALYST, "phone", "not a phone", now=T0)
+    with pytest.raises(WatchError):
+        add_watch(duck, ANALYST, "name_dob", "Jose Hernandez|1984-13-01", now=T0)
+    with pytest.raises(WatchError):
+        add_watch(duck, ANALYST, "horoscope", "Leo", now=T0)
+    w = add_watch(duck, ANALYST, "name_dob", "José Hernández|1984-07-02", now=T0)
+    assert w["value"] == "JOSE HERNANDEZ|1984-07-02"
+    _batch(duck, "b9", "CBP", [("E9", "name", "name", "JOSE HERNANDEZ", NOFORN),
+                               ("E9", "birthDate", "date", "1984-07-02", NOFORN)])
+    alerts = check_watches(duck, now=T0).alerts
+    assert [(a["entity_id"], a["agency"]) for a in alerts] == [("E9", "CBP")]

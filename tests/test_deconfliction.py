@@ -1,0 +1,156 @@
+"""Target and event deconfliction: alerts follow resolution, and tell each side only whom to call."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from cases_world import ingest_cases, write_cases
+from netcase.access.viewer import Viewer
+from netcase.cases.deconflict import alert_history, alerts_for, evaluate, render_alert
+from netcase.cases.operations import (
+    Operation,
+    evaluate_operations,
+    find_operation_conflicts,
+    haversine_km,
+    operation_alerts_for,
+)
+from netcase.store import Store
+
+T0 = datetime(2026, 11, 29, 12, 0)
+HSI = Viewer(user="lreyes", agency="HSI", country="USA", roles=frozenset({"investigator"}))
+FBI = Viewer(user="mwalker", agency="FBI", country="USA", roles=frozenset({"investigator"}),
+             compartments=frozenset({"INV-FBI-0001"}))
+
+
+def _entity(store: Store, target_id: str) -> str:
+    return str(store.scalar("SELECT entity_id FROM case_targets WHERE target_id = ?", (target_id,)))
+
+
+def _resolve(store: Store, mapping: dict[str, str], run_id: str) -> None:
+    """Write a resolution run's answer the way the resolver does: the whole table, in one go."""
+    with store.transaction():
+        store.execute("DELETE FROM resolved")
+        store.insert_rows("resolved", ("entity_id", "canonical_id", "run_id"),
+                          [(e, c, run_id) for e, c in mapping.items()])
+
+
+def _pairs(run_alerts: list) -> set[tuple[str, str, tuple[str, ...]]]:
+    return {(c.target_a, c.target_b, c.basis) for c in run_alerts}
+
+
+def test_merge_creates_and_not_same_withdraws_a_conflict(store: Store, tmp_path: Path) -> None:
+    ingest_cases(store, write_cases(tmp_path))
+    first = evaluate(store, now=T0)
+    # Strong identifiers alone: the shared account (DEA/HSI) and the shared plate (HSI/DEA).
+    assert _pairs(first.new) == {("TGT-0003", "TGT-0004", ("account",)), ("TGT-0005", "TGT-0006", ("plate",))}
+    assert not first.withdrawn
+
+    a, b = _entity(store, "TGT-0001"), _entity(store, "TGT-0002")
+    _resolve(store, {a: "P-1", b: "P-1"}, "run-merge")
+    merged = evaluate(store, now=T0 + timedelta(hours=1))
+    assert _pairs(merged.new) == {("TGT-0001", "TGT-0002", ("same_entity",))}
+    assert len(merged.active) == 3
+    assert evaluate(store, now=T0 + timedelta(hours=2)).new == []  # nothing changed, nothing new
+
+    # An analyst judges them different; the resolver splits them into two canonical ids.
+    store.insert_rows("resolve_judgements", ("entity_a", "entity_b", "judgement", "user_name", "created", "note"),
+                      [(a, b, "not-same", "analyst1", T0 + timedelta(hours=3), "different fathers' names")])
+    _resolve(store, {a: "P-1", b: "P-2"}, "run-split")
+    split = evaluate(store, now=T0 + timedelta(hours=4))
+    assert split.new == []
+    assert len(split.withdrawn) == 1
+    withdrawn = split.withdrawn[0]
+    assert store.scalar("SELECT status FROM deconfliction_alerts WHERE alert_id = ?", (withdrawn,)) == "withdrawn"
+    history = [(h["change_kind"], h["resolution_run"]) for h in alert_history(store, withdrawn)]
+    assert history == [("new", "run-merge"), ("withdrawn", "run-split")]
+
+    # A not-same judgement also silences a shared identifier (a family car is not a shared target).
+    c3, c4 = _entity(store, "TGT-0003"), _entity(store, "TGT-0004")
+    store.insert_rows("resolve_judgements", ("entity_a", "entity_b", "judgement", "user_name", "created", "note"),
+                      [(c3, c4, "not-same", "analyst1", T0 + timedelta(hours=5), None)])
+    after = evaluate(store, now=T0 + timedelta(hours=6))
+    assert len(after.withdrawn) == 1 and _pairs(after.active) == {("TGT-0005", "TGT-0006", ("plate",))}
+
+
+FBI_CASE_FIELDS = ("INV-FBI-0001", "FBI-SA-31E-123456", "W.D. Tex.", "18 U.S.C. 1203", "hostage",
+                   "TGT-0002", "J. L. Hernandez", "Calle Sol", "Juarez", "2025-02-01")
+HSI_CASE_FIELDS = ("INV-HSI-0001", "HSI-HOU-25-0001", "S.D. Tex.", "8 U.S.C. 1324", "TGT-0001",
+                   "Jose Luis Hernandez Ortiz", "+526561234567", "1984-07-02", "2025-01-10")
+
+
+def test_alert_leaks_no_other_case_content(store: Store, tmp_path: Path) -> None:
+    ingest_cases(store, write_cases(tmp_path))
+    _resolve(store, {_entity(store, "TGT-0001"): "P-1", _entity(store, "TGT-0002"): "P-1"}, "r1")
+    evaluate(store, now=T0)
+
+    hsi_side = [x for x in alerts_for(store, HSI) if x["target_id"] == "TGT-0001"]
+    assert len(hsi_side) == 1
+    item = hsi_side[0]
+    text = render_alert(item)
+    dumped = json.dumps(item, default=str)
+    for secret in FBI_CASE_FIELDS:
+        assert secret not in text and secret not in dumped, secret
+    # ...but it says whom to call.
+    assert item["contact"] == {"agency": "FBI", "lead_agent": "SA Marcus Walker", "phone": "+12105550199",
+                               "email": "marcus.walker@fbi.gov"}
+    assert "SA Marcus Walker" in text and "+12105550199" in text and "HSI-HOU-25-0001" in text
+
+    fbi_side = [x for x in alerts_for(store, FBI) if x["target_id"] == "TGT-0002"]
+    assert len(fbi_side) == 1
+    fbi_text = render_alert(fbi_side[0]) + json.dumps(fbi_side[0], default=str)
+    for secret in HSI_CASE_FIELDS:
+        assert secret not in fbi_text, secret
+    assert "SA Laura Reyes" in fbi_text
+    # The HSI agent is not told about the FBI side, nor the FBI agent about the HSI side.
+    assert all(x["investigation_id"].startswith("INV-HSI") for x in alerts_for(store, HSI))
+    assert all(x["investigation_id"] == "INV-FBI-0001" for x in alerts_for(store, FBI))
+
+
+def test_overlapping_operations_alerted_and_others_not(store: Store, tmp_path: Path) -> None:
+    ingest_cases(store, write_cases(tmp_path))
+    new, current = evaluate_operations(store, now=T0, max_km=1.0, buffer=timedelta(hours=1))
+    assert {(c.operation_a, c.operation_b) for c in current} == {("OP-1", "OP-2")}
+    assert new == current
+    conflict = current[0]
+    assert 0.5 < conflict.distance_km < 1.0
+    assert (conflict.overlap_start, conflict.overlap_end) == (datetime(2026, 12, 1, 8), datetime(2026, 12, 1, 9))
+    again, _ = evaluate_operations(store, now=T0, max_km=1.0, buffer=timedelta(hours=1))
+    assert again == []  # stored once
+    hsi_items = operation_alerts_for(store, HSI, current)
+    assert [(i["operation_id"], i["contact"]["agency"], i["contact"]["lead_agent"]) for i in hsi_items] == [
+        ("OP-1", "FBI", "SA Marcus Walker")]
+    # After the operations are over there is nothing left to warn about.
+    _, later = evaluate_operations(store, now=datetime(2026, 12, 2), max_km=1.0, buffer=timedelta(hours=1))
+    assert later == []
+    # A wider radius does not pair operations days apart (OP-4 is on 3 December).
+    _, wide = evaluate_operations(store, now=T0, max_km=50.0, buffer=timedelta(hours=1))
+    assert {(c.operation_a, c.operation_b) for c in wide} == {("OP-1", "OP-2")}
+
+
+def test_sweep_equals_all_pairs() -> None:
+    rng = random.Random(5)
+    base = datetime(2026, 12, 1)
+    ops = []
+    for i in range(400):
+        start = base + timedelta(minutes=rng.randrange(0, 60 * 24 * 10))
+        ops.append(Operation(f"OP{i:04d}", rng.choice(["HSI", "FBI", "DEA", "CBP"]), "arrest",
+                             29.7 + rng.uniform(-0.05, 0.05), -95.4 + rng.uniform(-0.05, 0.05),
+                             start, start + timedelta(minutes=rng.randrange(30, 600))))
+    buffer = timedelta(minutes=30)
+    got = {(c.operation_a, c.operation_b) for c in find_operation_conflicts(ops, max_km=2.0, buffer=buffer)}
+    want = set()
+    for i, a in enumerate(ops):
+        for b in ops[i + 1:]:
+            near = haversine_km(a.latitude, a.longitude, b.latitude, b.longitude) <= 2.0
+            close_in_time = a.starts <= b.ends + buffer and b.starts <= a.ends + buffer
+            if a.agency != b.agency and near and close_in_time:
+                want.add(tuple(sorted((a.operation_id, b.operation_id))))
+    assert want and got == want
+
+
+def test_haversine_known_distance() -> None:
+    # Houston to El Paso is about 1,080 km great-circle.
+    assert 1060 < haversine_km(29.7604, -95.3698, 31.7619, -106.4850) < 1090
