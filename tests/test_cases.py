@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from cases_world import ingest_cases, write_cases
 from netcase.access.viewer import Viewer
 from netcase.cases.investigations import (
     CaseError,
@@ -20,6 +19,7 @@ from netcase.cases.investigations import (
 from netcase.cases.loaders import LOADERS
 from netcase.cases.prosecution import network_legal_status
 from netcase.store import Store
+from test_cases_world import ingest_cases, write_cases
 
 NOW = datetime(2026, 11, 29, 12, 0)
 HSI_AGENT = Viewer(user="lreyes", agency="HSI", country="USA", roles=frozenset({"investigator"}))

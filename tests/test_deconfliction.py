@@ -7,7 +7,6 @@ import random
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from cases_world import ingest_cases, write_cases
 from netcase.access.viewer import Viewer
 from netcase.cases.deconflict import alert_history, alerts_for, evaluate, render_alert
 from netcase.cases.operations import (
@@ -18,6 +17,7 @@ from netcase.cases.operations import (
     operation_alerts_for,
 )
 from netcase.store import Store
+from test_cases_world import ingest_cases, write_cases
 
 T0 = datetime(2026, 11, 29, 12, 0)
 HSI = Viewer(user="lreyes", agency="HSI", country="USA", roles=frozenset({"investigator"}))
