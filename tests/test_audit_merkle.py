@@ -17,7 +17,7 @@ def sym(left: str, right: str) -> str:
 
 # RFC 6962 section 2.1.3: leaves d0..d6 hash to a..f and j; g=(ab), h=(cd), i=(ef), k=(gh), l=(ij).
 LEAVES = ["a", "b", "c", "d", "e", "f", "j"]
-G, H, I, L = "(ab)", "(cd)", "(ef)", "((ef)j)"
+NODE_G, NODE_H, NODE_I, NODE_L = "(ab)", "(cd)", "(ef)", "((ef)j)"
 
 
 def test_rfc6962_example_tree_root() -> None:
@@ -25,16 +25,16 @@ def test_rfc6962_example_tree_root() -> None:
 
 
 def test_rfc6962_example_inclusion_paths() -> None:
-    assert merkle.inclusion_path(0, LEAVES, sym) == ["b", H, L]
-    assert merkle.inclusion_path(3, LEAVES, sym) == ["c", G, L]
+    assert merkle.inclusion_path(0, LEAVES, sym) == ["b", NODE_H, NODE_L]
+    assert merkle.inclusion_path(3, LEAVES, sym) == ["c", NODE_G, NODE_L]
     assert merkle.inclusion_path(4, LEAVES, sym) == ["f", "j", "((ab)(cd))"]
-    assert merkle.inclusion_path(6, LEAVES, sym) == [I, "((ab)(cd))"]
+    assert merkle.inclusion_path(6, LEAVES, sym) == [NODE_I, "((ab)(cd))"]
 
 
 def test_rfc6962_example_consistency_proofs() -> None:
-    assert merkle.consistency_proof(3, LEAVES, sym) == ["c", "d", G, L]
-    assert merkle.consistency_proof(4, LEAVES, sym) == [L]
-    assert merkle.consistency_proof(6, LEAVES, sym) == [I, "j", "((ab)(cd))"]
+    assert merkle.consistency_proof(3, LEAVES, sym) == ["c", "d", NODE_G, NODE_L]
+    assert merkle.consistency_proof(4, LEAVES, sym) == [NODE_L]
+    assert merkle.consistency_proof(6, LEAVES, sym) == [NODE_I, "j", "((ab)(cd))"]
 
 
 def test_split_point_is_largest_power_of_two_below_n() -> None:
