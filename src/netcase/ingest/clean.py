@@ -30,10 +30,39 @@ def collapse(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+@lru_cache(maxsize=1)
+def country_codes() -> dict[str, str]:
+    """ISO alpha-2 and alpha-3 codes (lower case) → FtM's country code.
+
+    Built from rigour's territory table once; FtM's own ``country.clean`` matches names through
+    an index that takes seconds to build, which a code never needs.
+    """
+    from rigour.territories import get_territories
+
+    out: dict[str, str] = {}
+    for t in get_territories():
+        target = t.ftm_country or t.code
+        if not target or not t.is_ftm and not t.ftm_country:
+            continue
+        out.setdefault(t.code.lower(), target)
+        if t.alpha3:
+            out.setdefault(t.alpha3.lower(), target)
+        for name in (t.name, t.full_name):
+            if name:
+                out.setdefault(name.lower(), target)
+    return out
+
+
 @lru_cache(maxsize=CACHE_SIZE)
 def clean_country(raw: str) -> Result:
     """ISO alpha-2 lower case (FtM's form) from alpha-2, alpha-3 or an English country name."""
-    value = registry.country.clean(raw)
+    text = raw.strip()
+    code = country_codes().get(text.lower())
+    if code is not None:
+        return code, None
+    if len(text) <= 3:
+        return None, "unknown country"
+    value = registry.country.clean(text)
     if value is None:
         return None, "unknown country"
     return value, None
@@ -49,6 +78,10 @@ def clean_phone(raw: str, regions: tuple[str, ...]) -> Result:
     digits = re.sub(r"[^\d+]", "", raw)
     if len(digits.lstrip("+")) < 6:
         return None, "invalid phone number"
+    if digits.startswith(("+521", "521")) and len(digits.lstrip("+")) == 13:
+        # Mexico dropped the mobile "1" after +52 in 2019; old contact lists still carry it.
+        digits = "+52" + digits.lstrip("+")[3:]
+        raw = digits
     attempts: list[tuple[str, str | None]] = []
     if digits.startswith("+"):
         attempts.append((digits, None))
@@ -75,9 +108,8 @@ def clean_phone(raw: str, regions: tuple[str, ...]) -> Result:
 @lru_cache(maxsize=CACHE_SIZE)
 def region_hint(raw: str) -> str | None:
     """A dialing region from a country (``GTM``, ``gt``, ``Guatemala``) or an international phone number."""
-    country, _ = clean_country(raw)
-    if country is not None:
-        return country
+    if not any(ch.isdigit() for ch in raw):
+        return clean_country(raw)[0]
     digits = re.sub(r"[^\d+]", "", raw)
     if len(digits) < 8:
         return None

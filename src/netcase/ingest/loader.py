@@ -25,8 +25,8 @@ from netcase.model.statement import RELIABILITY, STATEMENT_COLUMNS, VALIDITY, de
 
 Chain = tuple[dict[str, Any], ...]
 Item = tuple[int, tuple[int, ...], Chain]  # (row position in chunk, list indices, item chain)
-# (caveat, releasable_to, tlp, victim_sensitive, compartment, predicate, reliability, validity)
-RowCtx = tuple[str, str, str, bool, str | None, str | None, str, str]
+# (caveat, releasable_to, tlp, victim_sensitive, compartment, predicate, reliability, validity, agency)
+RowCtx = tuple[str, str, str, bool, str | None, str | None, str, str, str]
 Cleaner = Callable[[str, Chain], tuple[str | None, str | None]]
 
 
@@ -115,7 +115,7 @@ class ChunkEvaluator:
         intel = mapping.intel
         self.default_ctx: RowCtx = (mk.caveat, mk.rel_storage, mk.tlp, mk.victim_sensitive,
                                     prov.compartment, prov.predicate or intel.predicate,
-                                    prov.reliability, prov.validity)
+                                    prov.reliability, prov.validity, prov.agency)
         self.record_id = mapping.record_id.renderer() if mapping.record_id else None
         self.cleaners: dict[int, Cleaner] = {}
         self.getters: dict[int, Callable[[Chain, tuple[int, ...]], Any]] = {}
@@ -169,8 +169,8 @@ class ChunkEvaluator:
         for ent in m.entities:
             items = self._frame(ent.each, frames)
             if ent.when:
-                getters = [w.getter() for w in ent.when]
-                items = [it for it in items if all(_present(g(it[2])) for g in getters)]
+                tests = [w.predicate() for w in ent.when]
+                items = [it for it in items if all(test(it[2]) for test in tests)]
             if ent.record_id is not None:
                 render_e = ent.record_id.renderer()
                 srecs = [render_e(it[2], it[1]) for it in items]
@@ -206,7 +206,7 @@ class ChunkEvaluator:
         base = self.default_ctx
         n = len(chains)
         if not (m.marking_field or m.compartment_field or intel.predicate_field or intel.reliability_field
-                or intel.validity_field or intel.criminal):
+                or intel.validity_field or intel.criminal or m.agency_field):
             return [base] * n
         out: list[RowCtx] = []
         mget = m.marking_field.getter() if m.marking_field else None
@@ -214,9 +214,14 @@ class ChunkEvaluator:
         pget = intel.predicate_field.getter() if intel.predicate_field else None
         rget = intel.reliability_field.getter() if intel.reliability_field else None
         vget = intel.validity_field.getter() if intel.validity_field else None
+        aget = m.agency_field.getter() if m.agency_field else None
         victim_all = self.ctx.provenance.marking.victim_sensitive
         for pos, ch in enumerate(chains):
-            caveat, rel, tlp, victim, comp, pred, reli, vali = base
+            caveat, rel, tlp, victim, comp, pred, reli, vali, agency = base
+            if aget is not None:
+                raw = aget(ch)
+                if _present(raw):
+                    agency = str(raw).strip()
             if mget is not None:
                 raw = mget(ch)
                 if _present(raw):
@@ -252,7 +257,7 @@ class ChunkEvaluator:
             if intel.criminal and not pred:
                 reject_row(pos, intel.predicate_field.text if intel.predicate_field else "predicate",
                            "criminal intelligence without a criminal predicate (28 CFR 23.20(a))")
-            out.append((caveat, rel, tlp, victim, comp, pred, reli, vali))
+            out.append((caveat, rel, tlp, victim, comp, pred, reli, vali, agency))
         return out
 
     def _observed(self, s: Source, items: list[Item], lines: list[int], rejected: list[Rejected]) -> list[str | None]:
@@ -431,7 +436,7 @@ class ChunkEvaluator:
             "dataset": [ds] * n,
             "source_file": [prov.source_file] * n,
             "source_record": srec_c,
-            "agency": [prov.agency] * n,
+            "agency": [c[8] for c in ctx_c],
             "batch_id": [prov.batch_id] * n,
             "observed": obs_dates,
             "ingested": [prov.ingested] * n,
@@ -443,7 +448,7 @@ class ChunkEvaluator:
             "predicate": [c[5] for c in ctx_c],
             "reliability": [c[6] for c in ctx_c],
             "validity": [c[7] for c in ctx_c],
-            "submitting_agency": [prov.submitting_agency or prov.agency] * n,
+            "submitting_agency": [prov.submitting_agency or c[8] for c in ctx_c],
             "review_by": [self.review_by] * n,
         }
         assert tuple(cols) == STATEMENT_COLUMNS

@@ -33,7 +33,7 @@ class MappingError(ValueError):
 
 
 TOP_KEYS = {
-    "name", "description", "files", "reader", "dataset", "agency", "marking", "marking_field",
+    "name", "description", "files", "reader", "dataset", "agency", "agency_field", "marking", "marking_field",
     "victim_sensitive", "compartment", "compartment_field", "intel", "record_id", "observed",
     "value_maps", "entities",
 }
@@ -101,9 +101,14 @@ class FieldPath:
                 return None
             cur: Any = chain[level]
             for key in keys:
-                if not isinstance(cur, dict):
+                if isinstance(cur, list):
+                    # ``id_documents.number``: the numbers of every document in the list.
+                    cur = [c.get(key) for c in cur if isinstance(c, dict)]
+                    cur = [v for c in cur for v in (c if isinstance(c, list) else [c])]
+                elif isinstance(cur, dict):
+                    cur = cur.get(key)
+                else:
                     return None
-                cur = cur.get(key)
             return cur
 
         return get
@@ -232,12 +237,36 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """``when``: a field is present, optionally with one of some values (or none of them)."""
+
+    field: FieldPath
+    test: str = "in"  # in | not_in
+    values: tuple[str, ...] = ()
+
+    def predicate(self) -> Callable[[tuple[dict[str, Any], ...]], bool]:
+        get = self.field.getter()
+        values = set(self.values)
+        if not values:
+            return lambda chain: get(chain) not in (None, "", [])
+        negate = self.test == "not_in"
+
+        def test(chain: tuple[dict[str, Any], ...]) -> bool:
+            v = get(chain)
+            if v is None or v == "":
+                return negate
+            return (map_key(scalar_text(v)) in values) != negate
+
+        return test
+
+
+@dataclass(frozen=True)
 class EntitySpec:
     name: str
     schema: str
     each: tuple[FieldPath, ...]  # list paths, outermost first; () = one per row
     record_id: Template | None
-    when: tuple[FieldPath, ...]
+    when: tuple[Condition, ...]
     once: bool
     dedupe: bool
     victim_sensitive: bool
@@ -279,6 +308,7 @@ class Mapping:
     quotechar: str
     dataset: str
     agency: str
+    agency_field: FieldPath | None
     marking: Marking
     marking_field: FieldPath | None
     compartment: str | None
@@ -310,6 +340,7 @@ class Mapping:
                     add(fp, s.key + ".template")
 
         add(self.marking_field, "marking_field")
+        add(self.agency_field, "agency_field")
         add(self.compartment_field, "compartment_field")
         add(self.intel.predicate_field, "intel.predicate_field")
         add(self.intel.reliability_field, "intel.reliability_field")
@@ -325,8 +356,8 @@ class Mapping:
             if ent.record_id:
                 for fp in ent.record_id.fields():
                     add(fp, f"entities.{ent.name}.record_id")
-            for fp in ent.when:
-                add(fp, f"entities.{ent.name}.when")
+            for cond in ent.when:
+                add(cond.field, f"entities.{ent.name}.when")
             if ent.observed:
                 add_source(ent.observed)
             for s in ent.sources:
@@ -488,7 +519,9 @@ class _Parser:
             entities = tuple(topo_sort(parsed, self))
         return Mapping(
             name=name, source=self.source, files=tuple(files_raw), format=fmt, encoding=encoding,
-            delimiter=delimiter, quotechar=quotechar, dataset=dataset, agency=agency, marking=marking,
+            delimiter=delimiter, quotechar=quotechar, dataset=dataset, agency=agency,
+            agency_field=self.path(data["agency_field"], "agency_field") if data.get("agency_field") else None,
+            marking=marking,
             marking_field=marking_field, compartment=compartment, compartment_field=compartment_field,
             intel=intel, record_id=record_id, observed=observed, entities=entities,
             description=self.text(data, "description", "") or "",
@@ -527,6 +560,22 @@ class _Parser:
             out[map_key(scalar_text(k))] = None if v is None else scalar_text(v)
         return out
 
+    def condition(self, raw: Any, key: str) -> Condition:
+        if isinstance(raw, str):
+            return Condition(self.path(raw, key))
+        data = self.keys(raw, {"field", "equals", "in", "not_in"}, key)
+        if not data.get("field"):
+            raise self.err(f"{key}.field", "is required")
+        tests = [k for k in ("equals", "in", "not_in") if k in data]
+        if len(tests) > 1:
+            raise self.err(key, "give at most one of equals, in, not_in")
+        values: tuple[str, ...] = ()
+        if tests:
+            v = data[tests[0]]
+            vs = v if isinstance(v, list) else [v]
+            values = tuple(map_key(scalar_text(x)) for x in vs)
+        return Condition(self.path(data["field"], f"{key}.field"), "not_in" if tests == ["not_in"] else "in", values)
+
     def observed(self, raw: Any, key: str) -> Source:
         if isinstance(raw, str):
             raw = {"field": raw}
@@ -557,9 +606,9 @@ class _Parser:
                 raise self.err(f"{key}.each", "expected a list path like 'subjects' or 'subjects[].id_documents'")
             each = tuple(self.path(seg, f"{key}.each") for seg in each_raw.split("[]."))
         when_raw = data.get("when") or ()
-        if isinstance(when_raw, str):
+        if isinstance(when_raw, str | dict):
             when_raw = [when_raw]
-        when = tuple(self.path(w, f"{key}.when") for w in when_raw)
+        when = tuple(self.condition(w, f"{key}.when") for w in when_raw)
         record_id = self.template(data["record_id"], f"{key}.record_id") if data.get("record_id") else None
         if record_id and record_id.max_index() >= len(each):
             raise self.err(f"{key}.record_id", f"refers to index #{record_id.max_index()} but the entity is nested {len(each)} deep")
