@@ -16,7 +16,8 @@ FACT_PROPS: tuple[str, ...] = (
     "nc:eventType", "nc:harmType", "nc:victimCount", "nc:deaths", "nc:migrantCount", "nc:sector",
     "nc:district", "nc:corridor", "nc:feeUsd", "amount", "amountUsd", "currency", "date", "startDate",
     "country", "summary", "description", "notes", "keywords", "topics", "name", "location",
-    "startLocation", "endLocation", "address", "city", "jurisdiction",
+    "startLocation", "endLocation", "address", "city", "jurisdiction", "role", "remarks",
+    "relationship", "vehicle",
 )
 
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from netcase.graph.config import VALUE_TYPES, GraphConfig
+from netcase.graph.config import EVENT_SCHEMATA, VALUE_TYPES, GraphConfig
 from netcase.graph.load import Edges, NodeInfo
 
 
@@ -101,10 +101,16 @@ def _hub_outliers(reach: np.ndarray, cfg: GraphConfig) -> tuple[np.ndarray, floa
     return out, limit
 
 
+# Links that describe a person rather than connect them (their own identity documents).
+NEUTRAL_KINDS = frozenset({"Identification.holder", "Passport.holder"})
+PAYMENT_KINDS = frozenset({"Payment.payer", "Payment.beneficiary"})
+
+
 def customers(edges: Edges, src_t: np.ndarray, dst_t: np.ndarray) -> set[str]:
-    """People whose only links to events and things are payments they made: the relatives who pay
-    a migrant's fee. They are clients of a network, not members, and must not pull a money
-    collector into a community of their own."""
+    """People whose only links to events and things are money transfers (besides their own identity
+    documents): relatives paying a migrant's fee and the ordinary senders and receivers a
+    money-service business serves. They are clients, not members: they must not pull a money
+    collector into a community of their own, nor form "networks" of family remittances."""
     kinds: dict[str, set[str]] = {}
     for s, d, k, st, dt in zip(edges.src, edges.dst, edges.kind, src_t, dst_t, strict=True):
         if st == "Person" and dt == "Person":
@@ -114,7 +120,7 @@ def customers(edges: Edges, src_t: np.ndarray, dst_t: np.ndarray) -> set[str]:
             kinds.setdefault(s, set()).add(k)
         elif dt == "Person" and st not in VALUE_TYPES:
             kinds.setdefault(d, set()).add(k)
-    return {p for p, ks in kinds.items() if ks == {"Payment.payer"}}
+    return {p for p, ks in kinds.items() if ks - NEUTRAL_KINDS and ks - NEUTRAL_KINDS <= PAYMENT_KINDS}
 
 
 def project(edges: Edges, info: NodeInfo, cfg: GraphConfig) -> Projection:
@@ -155,7 +161,7 @@ def project(edges: Edges, info: NodeInfo, cfg: GraphConfig) -> Projection:
     D = sp.csr_matrix((np.concatenate([wd, wd]), (np.concatenate([di, dj]), np.concatenate([dj, di]))), shape=(n_p, n_p))
 
     E = _attach(B, C)
-    reach = np.asarray((E > 0).sum(axis=0)).ravel()
+    reach = _reach(E, active, otypes)
     is_hub, limit = _hub_outliers(reach, cfg)
     hubs = []
     for j in np.flatnonzero(is_hub):
@@ -172,6 +178,17 @@ def project(edges: Edges, info: NodeInfo, cfg: GraphConfig) -> Projection:
     return proj
 
 
+def _reach(E: sp.csr_matrix, active: np.ndarray, otypes: np.ndarray) -> np.ndarray:
+    """People each object reaches. Phones, accounts, addresses count everyone who uses them (a
+    phone shared by eight migrants and two guides is a public phone, weak evidence between the
+    guides); events count only active people (a crossing with 70 migrants and two guides is still
+    one trip the two guides made together)."""
+    everyone = np.asarray((E > 0).sum(axis=0)).ravel()
+    act = np.asarray((sp.diags(active.astype(float)) @ (E > 0).astype(float)).sum(axis=0)).ravel().astype(np.int64)
+    is_event = np.isin(otypes, EVENT_SCHEMATA)
+    return np.where(is_event, act, everyone)
+
+
 def _attach(B: sp.csr_matrix, C: sp.csr_matrix) -> sp.csr_matrix:
     E = (B + B @ C).tocsr()
     E.eliminate_zeros()
@@ -186,7 +203,7 @@ def _cut(proj: Projection, cut: np.ndarray) -> None:
     proj.B = B = (proj.B @ K).tocsr()
     proj.C = C = (K @ proj.C @ K).tocsr()
     E = _attach(B, C)
-    r = np.asarray((E > 0).sum(axis=0)).ravel()
+    r = _reach(E, proj.active, proj.object_types)
     scale = np.where(r >= 2, 1.0 / np.maximum(r - 1, 1), 0.0)
     Ea = (sp.diags(proj.active.astype(float)) @ E).tocsr()
     W = (Ea @ sp.diags(scale) @ Ea.T).tocsr() + proj.D

@@ -105,9 +105,6 @@ def infer_roles(
             role = REPORTED.get(v) if prop == "nc:reportedRole" else CATEGORY_ROLE.get(value.strip().upper())
             if role:
                 rep[role].append(sid)
-        for role, sids in rep.items():
-            _add(scores, ev, role, REPORTED_WEIGHT * min(len(sids), REPORTED_CAP) / REPORTED_CAP + 0.5,
-                 f"recorded as {role} by {len(sids)} record(s)", sids)
         # 2. What they did: typed links to vehicles, trips, places, payments, calls.
         by: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
         for kind, other, cnt, sid in ml.links:
@@ -120,7 +117,14 @@ def infer_roles(
                 by["paid"].append((other, cnt, sid))
             if schema == "BankAccount":
                 by["account"].append((other, cnt, sid))
-            if "stash" in et or (f is not None and any("stash" in v.lower() for v in f.values("summary") + f.values("description") + f.values("notes"))):
+            texts = [] if f is None else [v.lower() for p in ("summary", "description", "notes", "role", "remarks") for v in f.values(p)]
+            if f is not None and schema in ("Membership", "UnknownLink", "Associate"):
+                # A link's own role text ("named by the interviewee as guide") is a recorded role.
+                for text in f.values("role"):
+                    hit = next((r for k, r in sorted(REPORTED.items(), key=lambda kv: -len(kv[0])) if k in text.lower()), None)
+                    if hit:
+                        rep[hit].extend(f.ids("role"))
+            if "stash" in et or any("stash" in t for t in texts):
                 by["stash"].append((other, cnt, sid))
             if et in ("smuggling_trip", "trip") or schema == "Trip":
                 by["trip"].append((other, cnt, sid))
@@ -130,6 +134,10 @@ def infer_roles(
                 by["recruit"].append((other, cnt, sid))
             if schema == "Call":
                 by["call"].append((other, cnt, sid))
+        for role, rsids in rep.items():
+            _add(scores, ev, role, REPORTED_WEIGHT * min(len(rsids), REPORTED_CAP) / REPORTED_CAP + 0.5,
+                 f"recorded as {role} by {len(rsids)} record(s)", rsids)
+
         def sids(key: str, by: dict[str, list[tuple[str, int, str]]] = by) -> list[str]:
             return [s for _o, _c, s in by[key]]
         if by["vehicle"]:
