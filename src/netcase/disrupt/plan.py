@@ -171,15 +171,28 @@ def _to_corridor(c: Corridor | Mapping[str, Any], roles_by_name: Mapping[str, fr
     return Corridor(cid, tuple(str(n) for n in needs), people, member_set)
 
 
-def _to_payment(p: Payment | Mapping[str, Any]) -> Payment | None:
+def _to_payments(p: Payment | Mapping[str, Any]) -> list[Payment]:
+    """Payment hops from a Payment or a dict.
+
+    A ``netcase.graph.network_payments`` row becomes the chain payer → payer's account →
+    beneficiary's account → beneficiary (the parts that are known), each hop carrying the
+    amount and the statement id; a dict with ``payer``/``payee``/``amount`` is one hop.
+    """
     if isinstance(p, Payment):
-        return p
-    payer = p.get("payer_account") or p.get("payer")
-    payee = p.get("beneficiary_account") or p.get("payee") or p.get("beneficiary")
+        return [p]
     amount = p.get("amount")
-    if payer is None or payee is None or amount is None:
-        return None
-    return Payment(str(payer), str(payee), float(amount), p.get("statement_id"))
+    if amount is None:
+        return []
+    chain = [
+        p.get("payer"),
+        p.get("payer_account"),
+        p.get("beneficiary_account"),
+        p.get("payee") or p.get("beneficiary"),
+    ]
+    nodes = [str(x) for x in chain if x]
+    nodes = [x for i, x in enumerate(nodes) if i == 0 or x != nodes[i - 1]]
+    sid = p.get("statement_id")
+    return [Payment(a, b, float(amount), sid) for a, b in zip(nodes, nodes[1:], strict=False)]
 
 
 def plan_disruption(
@@ -408,7 +421,7 @@ def plan_disruption(
             for h in history
         ]
     if payments is not None:
-        pays = [p for p in (_to_payment(x) for x in payments) if p is not None]
+        pays = [hop for x in payments for hop in _to_payments(x)]
         if pays:
             shield = {names[v] for v in range(n) if protected[v] or cooperating[v]}
             plan.money = plan_seizures(pays, account_budget, sinks=leadership, protected=shield)
@@ -417,3 +430,48 @@ def plan_disruption(
     if len(targets) < budget:
         plan.flags.append(f"only {len(targets)} targetable members have ties left; budget {budget} not used up")
     return plan
+
+
+def plan_for_network(
+    db: str | Any,
+    network_id: str,
+    *,
+    viewer: Any | None = None,
+    budget: int = 5,
+    objective: Objective = "connectivity",
+    account_budget: int | None = None,
+    recovery: RecoveryConfig | None = None,
+) -> DisruptionPlan:
+    """Plan for a stored network: reads its graph, corridors and payments through the graph stage.
+
+    ``db`` is a store URL or an open Store; ``viewer`` defaults to the local analyst, so the
+    access policy decides what the plan can see. Raises LookupError for an unknown network.
+    """
+    from netcase.access.viewer import Viewer
+    from netcase.graph import network_corridors, network_graph, network_payments
+    from netcase.graph.read import network_exists
+    from netcase.store import open_store
+
+    store = open_store(db) if isinstance(db, str) else db
+    try:
+        who = viewer or Viewer.local()
+        if not network_exists(store, network_id):
+            raise LookupError(f"no network {network_id!r} in this store (see `netcase networks`)")
+        graph = network_graph(store, network_id, who)
+        corridors = network_corridors(store, network_id, who)
+        payments = network_payments(store, network_id, who)
+    finally:
+        if isinstance(db, str):
+            store.close()
+    usable = [c for c in corridors if c.get("people_moved")]
+    if objective == "capacity" and not usable:
+        raise ValueError(f"network {network_id} has no corridors with people moved: use objective=connectivity")
+    return plan_disruption(
+        graph,
+        budget,
+        objective=objective,
+        corridors=usable or None,
+        payments=payments or None,
+        account_budget=account_budget,
+        recovery=recovery,
+    )
