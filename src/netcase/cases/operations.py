@@ -160,8 +160,11 @@ def operation_alerts_for(
     for c in conflicts:
         for own_id, other_id in ((c.operation_a, c.operation_b), (c.operation_b, c.operation_a)):
             own, other = ops[own_id], ops[other_id]
-            mine = viewer.is_system or (own.agency == viewer.agency.upper()
-                                        and (own.investigation_id is None or own.investigation_id in visible))
+            # Agents are warned about their own agency's operations; supervisors about every
+            # operation of an investigation they may see.
+            own_case_visible = own.investigation_id is None or own.investigation_id in visible
+            mine = viewer.is_system or (own_case_visible and (
+                own.agency == viewer.agency.upper() or viewer.has_role("supervisor", "administrator")))
             if not mine:
                 continue
             lead, phone, email = contacts.get(other.investigation_id or "", (None, None, None))

@@ -7,8 +7,9 @@ brings in an old record counts as news), the ones the user may not see are dropp
 (``watch_seen``). What is left becomes alerts: which entity, which source file and agency, which
 batch, and the facts that changed.
 
-The user's viewer is given by the caller (``viewer_for``); the CLI falls back to the viewer
-stored with the watch when it was made, which does not follow later changes of the user's rights.
+The user's viewer is given by the caller (``viewer_for``); by default it is the account's current
+viewer (so a revoked compartment or a locked account stops the alerts), and in the single-user
+embedded mode without accounts, the viewer stored with the watch.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -52,16 +53,30 @@ class WatchCheck:
 
 
 def _viewer_json(viewer: Viewer) -> dict[str, Any]:
-    data = asdict(viewer)
-    data["roles"] = sorted(viewer.roles)
-    data["compartments"] = sorted(viewer.compartments)
-    return data
+    return {"user": viewer.user, "agency": viewer.agency, "country": viewer.country,
+            "roles": sorted(viewer.roles), "compartments": sorted(viewer.compartments)}
 
 
 def _viewer_from(data: dict[str, Any]) -> Viewer:
     return Viewer(user=data["user"], agency=data["agency"], country=data["country"],
-                  roles=frozenset(data["roles"]), compartments=frozenset(data["compartments"]),
-                  is_system=bool(data.get("is_system")))
+                  roles=frozenset(data["roles"]), compartments=frozenset(data["compartments"]))
+
+
+def account_viewer(store: Store, username: str, snapshot: dict[str, Any]) -> Viewer | None:
+    """The user's current viewer from the account table; None for a locked or disabled account.
+
+    Without an account table (the single-user embedded mode) the viewer stored with the watch is
+    used.
+    """
+    if store.table_exists("users") and store.scalar("SELECT count(*) FROM users WHERE username = ?", (username,)):
+        from netcase.access.errors import AccessError
+        from netcase.access.identity import viewer_for
+
+        try:
+            return viewer_for(store, username)
+        except AccessError:
+            return None
+    return _viewer_from(snapshot)
 
 
 def normalise_watch_value(kind: str, value: str) -> str:
@@ -194,7 +209,8 @@ def check_watches(
     alerts: list[dict[str, Any]] = []
     skipped: list[str] = []
     for watch_id, user, kind, value, extra in store.query(sql, params):
-        viewer = viewer_for(user) if viewer_for else _viewer_from(json.loads(extra)["viewer"])
+        snapshot = json.loads(extra)["viewer"]
+        viewer = viewer_for(user) if viewer_for else account_viewer(store, user, snapshot)
         if viewer is None:
             skipped.append(watch_id)
             continue
