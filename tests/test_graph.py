@@ -1,0 +1,148 @@
+"""Graph and networks on a hand-made world (tests/graph_world.py) and on the tiny synthetic world."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import igraph as ig
+
+from netcase.access.viewer import Viewer
+from netcase.graph import build_networks, network_detail, network_graph
+from netcase.graph.config import GraphConfig
+from netcase.graph.path import find_paths
+from netcase.store import Store
+
+sys.path.insert(0, str(Path(__file__).parent))
+from graph_world import World, build_world  # noqa: E402
+
+
+def members_of(store: Store) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for nid, eid in store.query("SELECT network_id, entity_id FROM network_members"):
+        out.setdefault(nid, set()).add(eid)
+    return out
+
+
+def test_networks_found_and_hub_cut(store: Store) -> None:
+    truth = build_world(store)
+    res = build_networks(store)
+    assert res.networks >= 2
+    nets = members_of(store)
+    # No network mixes the two organisations.
+    for mem in nets.values():
+        assert not (mem & set(truth["A"]) and mem & set(truth["B"]))
+    # The paying agent's account reaches 42 people and is cut, with its reason shown.
+    hubs = {r[0]: r for r in store.query("SELECT node_id, people, rule, reason FROM graph_hubs")}
+    assert "AGENT-0001" in hubs and hubs["AGENT-0001"][1] == 42
+    assert "reaches 42 people" in hubs["AGENT-0001"][3]
+
+
+def test_protected_and_clients_never_members(duck: Store) -> None:
+    truth = build_world(duck)
+    build_networks(duck)
+    everyone = {e for m in members_of(duck).values() for e in m}
+    assert not everyone & set(truth["protected"])
+    assert not any(e.startswith("REL-") for e in everyone)  # relatives who only pay fees
+    # Protected people seen with a network are counted there, never ranked.
+    assert duck.scalar("SELECT count(*) FROM network_protected WHERE entity_id = 'VIC-1'") >= 1
+    for (factors,) in duck.query("SELECT factors FROM network_assessments"):
+        assert "VIC-1" not in factors and "MIG-0" not in factors
+
+
+def test_ids_stable_across_runs_and_growth(duck: Store) -> None:
+    truth = build_world(duck)
+    build_networks(duck)
+    first = {nid: mem for nid, mem in members_of(duck).items()}
+    build_networks(duck)
+    assert members_of(duck) == first
+    a_id = next(nid for nid, mem in first.items() if "A-driver" in mem)
+    # Growth: a new driver joins network A through the vehicle and a trip.
+    w = World()
+    w.person("A-newdriver", "New Driver", phone="+5265699999")
+    w.event("A-trip-new", "Trip", __import__("datetime").date(2025, 4, 2), ["A-newdriver", "A-driver", truth["A"][2]],
+            nc__migrantCount=12)
+    w.write(duck)
+    build_networks(duck)
+    after = members_of(duck)
+    assert "A-newdriver" in after[a_id]
+    assert set(first) <= set(after) | {n for n in first if n not in after}
+
+
+def test_scores_traced_to_statements(duck: Store) -> None:
+    build_world(duck)
+    build_networks(duck)
+    ids = {r[0] for r in duck.query("SELECT id FROM statements")}
+    for nid, factors in duck.query("SELECT network_id, factors FROM network_assessments"):
+        f = json.loads(factors)
+        assert set(f) >= {"people_moved", "harm", "revenue", "links", "reach", "trend", "recency"}
+        for name, v in f.items():
+            assert set(v["statements"]) <= ids, (nid, name)
+            if v["normalized"] > 0 and name not in ("trend",):
+                assert v["statements"], (nid, name)
+
+
+def test_nationality_does_not_move_scores(tmp_path: Path) -> None:
+    from netcase.store import open_store
+
+    scores = []
+    for k, nat in enumerate(("MEX", "HND")):
+        s = open_store(str(tmp_path / f"n{k}.duckdb"))
+        build_world(s, nationality_a=nat)
+        build_networks(s)
+        scores.append(sorted((round(p, 6), f) for p, f in s.query("SELECT priority, factors FROM network_assessments")))
+        s.close()
+    assert scores[0] == scores[1]
+
+
+def test_network_graph_for_disruption(duck: Store) -> None:
+    truth = build_world(duck)
+    build_networks(duck)
+    nid = duck.scalar("SELECT network_id FROM network_members WHERE entity_id = 'B-driver'")
+    g = network_graph(duck, nid, Viewer.system())
+    assert isinstance(g, ig.Graph)
+    assert set(g.vs["name"]) == members_of(duck)[nid]
+    assert set(g.vs.attributes()) >= {"name", "label", "role", "protected", "custody", "country"}
+    assert not any(g.vs["protected"]) and g.ecount() > 0 and all(w > 0 for w in g.es["weight"])
+    g2 = network_graph(duck, nid, Viewer.system(), include_protected=True)
+    assert g2.vcount() >= g.vcount()
+    assert set(truth["B"]) >= set(g.vs["name"])
+
+
+def test_viewer_sees_only_releasable(duck: Store) -> None:
+    build_world(duck)
+    build_networks(duck)
+    nid = duck.scalar("SELECT network_id FROM network_members WHERE entity_id = 'A-driver'")
+    partner = Viewer(user="x", agency="PNC", country="SLV", roles=frozenset({"analyst"}))
+    d = network_detail(duck, nid, partner)
+    assert d is not None and d["visible_members"] == 0  # nothing is releasable to SLV
+
+
+def test_path_finds_connection(duck: Store) -> None:
+    build_world(duck)
+    build_networks(duck)
+    res = find_paths(duck, Viewer.system(), ["A-leader", "A-driver"])
+    p = res["paths"][0]
+    assert p["length"] is not None and p["length"] <= 4
+    assert all(link["statement"] for link in p["links"])
+    # Hubs and protected people never connect: A and B only meet through the cut paying agent.
+    res = find_paths(duck, Viewer.system(), ["A-collector", "B-collector"], max_hops=2)
+    assert res["paths"][0]["length"] is None
+
+
+def test_tiny_world_recovers_organisations(tiny_world: Path, tmp_path: Path) -> None:
+    from netcase.eval.networks import evaluate, oracle_resolve
+    from netcase.ingest.engine import ingest_paths
+    from netcase.ingest.registry import default_loaders
+    from netcase.store import open_store
+
+    s = open_store(str(tmp_path / "t.duckdb"))
+    ingest_paths(s, [tiny_world], default_loaders())
+    oracle_resolve(s, tiny_world)
+    res = build_networks(s, config=GraphConfig())
+    assert res.networks >= 3
+    e = evaluate(s, tiny_world)
+    assert e["purity_top10"] >= 0.8
+    assert e["protected_in_networks"] <= 0.02 * e["in_networks"] + 2
+    s.close()
