@@ -20,6 +20,7 @@ def _external_json(plan: DisruptionPlan, source: dict[str, Any], curves: bool) -
     data["graph"] = source
     for s in data["strategies"].values():
         s["order"] = [label_of.get(x, x) for x in s["order"]]
+        s["R"] = s["robustness"]
     data["order"] = data["strategies"][plan.recommended]["order"]
     return data
 
