@@ -144,12 +144,12 @@ def assess_network(
     seen: set[str] = set()
     for m in members:
         for kind, other, _n, _sid in links.get(m, MemberLinks()).links:
-            f = facts.get(other)
-            if f is None or f.schema != "Payment" or other in seen or not kind.startswith("Payment.beneficiary"):
+            pf = facts.get(other)
+            if pf is None or pf.schema != "Payment" or other in seen or not kind.startswith("Payment.beneficiary"):
                 continue
             seen.add(other)
-            paid += f.number("amount") or f.number("amountUsd")
-            pay_ids += f.ids("amount") + f.ids("amountUsd")
+            paid += pf.number("amountUsd") or pf.number("amount")
+            pay_ids += pf.ids("amountUsd") or pf.ids("amount")
     fee = float(cfg["revenue"]["fee_per_person_usd"])
     estimate = max(paid, moved * fee)
     out["revenue"] = Factor("revenue", round(estimate, 2), _norm(estimate, S["revenue"]), W["revenue"],

@@ -150,11 +150,13 @@ def build_networks(
         store.insert_columns("network_objects", dict(obj_rows))
         store.insert_columns("network_protected", dict(prot_rows))
         facts = load_facts_for_run(store, viewer, run_id)
-        for nid, mem in net_members.items():
-            sub = g.induced_subgraph([pindex[m] for m in mem])
-            roles = infer_roles(mem, sub, links, facts, net_cells[nid])
-            for m in mem:
+        role_of: dict[str, str] = {}
+        for nid, mlist in net_members.items():
+            sub = g.induced_subgraph([pindex[m] for m in mlist])
+            roles = infer_roles(mlist, sub, links, facts, net_cells[nid])
+            for m in mlist:
                 r = roles[m]
+                role_of[m] = r.role
                 member_rows["run_id"].append(run_id)
                 member_rows["network_id"].append(nid)
                 member_rows["entity_id"].append(m)
@@ -175,14 +177,14 @@ def build_networks(
         # Networks: keep every id; refresh the live ones, retire the rest.
         existing = set(issued)
         store.execute("UPDATE networks SET status = 'retired' WHERE status = 'active'")
-        for nid, mem in net_members.items():
-            leader = next((m for m in mem if member_rows["role"][member_rows["entity_id"].index(m)] == "leader"), None)
-            label = info.label.get(leader or max(mem, key=lambda m: strength[pindex[m]]), nid)
+        for nid, mlist in net_members.items():
+            leader = next((m for m in mlist if role_of[m] == "leader"), None)
+            label = info.label.get(leader or max(mlist, key=lambda m: strength[pindex[m]]), nid)
             if nid in existing:
                 store.execute("UPDATE networks SET last_run = ?, status = 'active', size = ?, label = ? WHERE network_id = ?",
-                              (run_id, len(mem), label, nid))
+                              (run_id, len(mlist), label, nid))
             else:
-                store.execute("INSERT INTO networks VALUES (?, ?, ?, 'active', ?, ?)", (nid, run_id, run_id, len(mem), label))
+                store.execute("INSERT INTO networks VALUES (?, ?, ?, 'active', ?, ?)", (nid, run_id, run_id, len(mlist), label))
         t = time.perf_counter()
         assess_run(store, run_id, net_members, facts, links, info, load_priority(priority_file))
         timings["assess"] = time.perf_counter() - t

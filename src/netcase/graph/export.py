@@ -146,8 +146,8 @@ def export_graph(store: Store, viewer: Viewer, fmt: str, out: Path, network_id: 
         nx.write_gexf(G, str(out))
         return {"format": fmt, "nodes": len(nodes), "edges": len(edges), "files": [str(out)]}
     if fmt == "ftm":
-        n = _ftm(store, viewer, nodes, out)
-        return {"format": fmt, "entities": n, "files": [str(out)]}
+        written = _ftm(store, viewer, nodes, out)
+        return {"format": fmt, "entities": written, "files": [str(out)]}
     out.mkdir(parents=True, exist_ok=True)
     if fmt == "i2":
         ent_path, link_path = out / "entities.csv", out / "links.csv"

@@ -49,7 +49,7 @@ def find_paths(store: Store, viewer: Viewer, entities: list[str], max_hops: int 
         edges = Edges(*(getattr(edges, f)[keep] for f in ("src", "dst", "kind", "count", "last_seen", "sample")))
     g, idx = _graph(edges)
     missing = [e for e in entities if e not in idx]
-    paths = []
+    paths: list[dict[str, Any]] = []
     used: set[int] = set()
     for a, b in combinations([e for e in entities if e in idx], 2):
         vp = g.get_shortest_paths(idx[a], to=idx[b], output="vpath")[0]
