@@ -52,8 +52,11 @@ def test_loader_quarantines_bad_case_rows(store: Store, tmp_path: Path) -> None:
                        (8, "closed", "closed before it was opened")]
     bad_targets = _quarantine(store, "cases/targets.csv")
     assert [(r[0], r[1]) for r in bad_targets] == [(8, "investigation_id"), (9, "dob"), (10, "name"),
-                                                  (11, "target_id")]
-    assert store.scalar("SELECT count(*) FROM case_targets") == 6
+                                                  (11, "target_id"), (12, "phone")]
+    # A phone that is not one is dropped from its row (scope 'value'); the target is kept.
+    assert store.query("SELECT scope FROM quarantine WHERE source_file = 'cases/targets.csv' AND row_number = 12")[0][0] == "value"
+    assert store.scalar("SELECT phone FROM case_targets WHERE target_id = 'TGT-0010'") is None
+    assert store.scalar("SELECT count(*) FROM case_targets") == 7
     assert [(r[0], r[1]) for r in _quarantine(store, "cases/operations.csv")] == [
         (6, "kind"), (7, "latitude"), (8, "end")]
     assert [(r[0], r[1]) for r in _quarantine(store, "cases/court_cases.jsonl")] == [
@@ -95,7 +98,7 @@ def test_investigation_visibility_and_targets(store: Store, tmp_path: Path) -> N
     assert list_investigations(store, MEX_LIAISON) == []
     assert get_investigation(store, HSI_AGENT, "INV-FBI-0001") is None
     shown = get_investigation(store, HSI_AGENT, "INV-HSI-0001")
-    assert shown is not None and {t["target_id"] for t in shown["targets"]} == {"TGT-0001", "TGT-0004"}
+    assert shown is not None and {t["target_id"] for t in shown["targets"]} == {"TGT-0001", "TGT-0004", "TGT-0010"}
 
     add_investigation(store, HSI_AGENT, Investigation(
         investigation_id="INV-HSI-0099", agency="HSI", case_number="HSI-PHX-26-0099", lead_agent="SA Laura Reyes",

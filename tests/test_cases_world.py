@@ -29,6 +29,7 @@ TGT-0007,INV-NOPE-0001,Ghost Target,,,,,
 TGT-0008,INV-HSI-0001,Bad Date,1984-13-45,,,,
 TGT-0009,INV-HSI-0001,,,,,,
 TGT-0001,INV-HSI-0001,Duplicate Id,,,,,
+TGT-0010,INV-HSI-0001,Phone Typo,,12,,,
 """
 
 OPERATIONS = """operation_id,investigation_id,agency,kind,latitude,longitude,address,start,end
@@ -74,7 +75,7 @@ F-4,CC-0001,vehicle,Trailer,9000,lost,2025-11-01,
 REQUESTS = """request_id,kind,direction,partner_country,person_name,person_dob,case_id,status,sent,decided
 R-1,extradition,outgoing,MEX,Pedro Alvarez,1979-11-30,CC-0002,extradited,2025-08-01,2025-12-01
 R-2,mlat,outgoing,GTM,,,CC-0001,pending,2025-07-01,
-R-3,extradition,outgoing,FRA,Someone,,CC-0001,pending,2025-07-01,
+R-3,extradition,outgoing,MEXICO,Someone,,CC-0001,pending,2025-07-01,
 R-4,extradition,sideways,MEX,Someone,,CC-0001,pending,2025-07-01,
 """
 

@@ -33,7 +33,6 @@ from netcase.cases.vocab import (
     FORFEITURE_STATUSES,
     INVESTIGATION_STATUSES,
     OPERATION_KINDS,
-    PARTNERS,
     REQUEST_KINDS,
     mention_entity_id,
     normalise_direction,
@@ -111,13 +110,14 @@ def _choice(row: dict[str, Any], name: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def _phone(row: dict[str, Any], name: str) -> str | None:
+def _phone(row: dict[str, Any], name: str, notes: list[RowError]) -> str | None:
+    """E.164 phone; a value that is not a phone is dropped (and noted), the row is kept."""
     raw = _opt(row, name)
     if raw is None:
         return None
     value = normalize_phone(raw)
     if value is None:
-        raise RowError(name, "not a telephone number", raw)
+        notes.append(RowError(name, "not a telephone number (value dropped)", raw))
     return value
 
 
@@ -260,21 +260,24 @@ class CaseFileLoader:
         ctx: LoadContext,
         columns: tuple[str, ...],
         key: str,
-        convert: Callable[[dict[str, str]], tuple[str, dict[str, Any]]],
+        convert: Callable[[dict[str, str], list[RowError]], tuple[str, dict[str, Any]]],
     ) -> Iterator[Chunk]:
         chunk = Chunk()
         tables = _Tables()
         seen: set[str] = set()
         for line, row, raw in _read_csv(ctx.path, columns):
             chunk.rows_read += 1
+            notes: list[RowError] = []
             try:
                 row_key = _req(row, key)
                 if row_key in seen:
                     raise RowError(key, "duplicate id in this file", row_key)
-                table, values = convert(row)
+                table, values = convert(row, notes)
             except RowError as err:
                 chunk.rejected.append(Rejected(line, err.field, err.reason, err.value, raw))
             else:
+                # Values dropped from an accepted row are quarantined too, marked as such.
+                chunk.rejected.extend(Rejected(line, n.field, n.reason, n.value, raw, scope="value") for n in notes)
                 seen.add(row_key)
                 values["source_file"] = ctx.source_file
                 values["batch_id"] = ctx.provenance.batch_id
@@ -288,7 +291,7 @@ class CaseFileLoader:
         yield chunk
 
     def _investigations(self, ctx: LoadContext) -> Iterator[Chunk]:
-        def convert(row: dict[str, str]) -> tuple[str, dict[str, Any]]:
+        def convert(row: dict[str, str], notes: list[RowError]) -> tuple[str, dict[str, Any]]:
             opened = _date(row, "opened")
             closed = _date(row, "closed")
             if opened and closed and closed < opened:
@@ -299,7 +302,7 @@ class CaseFileLoader:
                 "case_number": _req(row, "case_number"),
                 "district": _opt(row, "district"),
                 "lead_agent": _req(row, "lead_agent"),
-                "contact_phone": _phone(row, "contact_phone"),
+                "contact_phone": _phone(row, "contact_phone", notes),
                 "contact_email": _email(row, "contact_email"),
                 "status": _choice(row, "status", INVESTIGATION_STATUSES),
                 "opened": opened,
@@ -315,7 +318,7 @@ class CaseFileLoader:
         stmts = _Statements(ctx.provenance)
         dataset = ctx.provenance.dataset
 
-        def convert(row: dict[str, str]) -> tuple[str, dict[str, Any]]:
+        def convert(row: dict[str, str], notes: list[RowError]) -> tuple[str, dict[str, Any]]:
             target_id = _req(row, "target_id")
             inv_id = _req(row, "investigation_id")
             inv = investigations.get(inv_id) if investigations is not None else None
@@ -323,7 +326,7 @@ class CaseFileLoader:
                 raise RowError("investigation_id", "no such investigation in cases/investigations.csv", inv_id)
             name = _opt(row, "name")
             dob = _date(row, "dob")
-            phone = _phone(row, "phone")
+            phone = _phone(row, "phone", notes)
             account = normalize_token(_opt(row, "account"))
             plate = normalize_token(_opt(row, "plate"))
             document = normalize_token(_opt(row, "document"))
@@ -345,7 +348,7 @@ class CaseFileLoader:
             yield chunk
 
     def _operations(self, ctx: LoadContext) -> Iterator[Chunk]:
-        def convert(row: dict[str, str]) -> tuple[str, dict[str, Any]]:
+        def convert(row: dict[str, str], notes: list[RowError]) -> tuple[str, dict[str, Any]]:
             lat = _number(row, "latitude", required=True)
             lon = _number(row, "longitude", required=True)
             assert lat is not None and lon is not None
@@ -369,7 +372,7 @@ class CaseFileLoader:
         yield from self._flat(ctx, OPERATION_COLUMNS, "operation_id", convert)
 
     def _forfeitures(self, ctx: LoadContext) -> Iterator[Chunk]:
-        def convert(row: dict[str, str]) -> tuple[str, dict[str, Any]]:
+        def convert(row: dict[str, str], notes: list[RowError]) -> tuple[str, dict[str, Any]]:
             return "forfeitures", {
                 "forfeiture_id": _req(row, "forfeiture_id"),
                 "case_id": _opt(row, "case_id"),
@@ -384,13 +387,15 @@ class CaseFileLoader:
         yield from self._flat(ctx, FORFEITURE_COLUMNS, "forfeiture_id", convert)
 
     def _requests(self, ctx: LoadContext) -> Iterator[Chunk]:
-        def convert(row: dict[str, str]) -> tuple[str, dict[str, Any]]:
+        def convert(row: dict[str, str], notes: list[RowError]) -> tuple[str, dict[str, Any]]:
             direction = normalise_direction(_req(row, "direction"))
             if direction is None:
                 raise RowError("direction", "not outgoing/incoming", row.get("direction"))
             country = _req(row, "partner_country").upper()
-            if country not in PARTNERS:
-                raise RowError("partner_country", f"not a partner country ({', '.join(PARTNERS)})", country)
+            # MLAT requests may go to any country that holds evidence (a bank abroad); only the
+            # form is checked. PARTNERS lists the task force's partners for the pages.
+            if len(country) != 3 or not country.isalpha():
+                raise RowError("partner_country", "not an ISO 3166 trigraph", country)
             sent = _date(row, "sent")
             decided = _date(row, "decided")
             if sent and decided and decided < sent:
