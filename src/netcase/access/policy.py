@@ -9,14 +9,15 @@ Statements (``statement_filter`` and the readers built on it). A viewer sees a s
    stay inside the task force, whatever the releasability says);
 4. their role may see its category:
 
-   * *general* facts: every role except ``administrator`` (who runs the system, not cases);
+   * *general* facts: every role except ``administrator`` and ``auditor`` (they run and check
+     the system, they do not work cases);
    * *victim-sensitive* facts -- flagged ``victim_sensitive``, any immigration-relief status
      (``nc:reliefStatus``, 8 U.S.C. 1367) and the identifying facts (name, phone, e-mail, address,
      identifiers, birth date) of a person recorded as a victim -- only ``victim_services`` and the
-     assigned case team (investigator, prosecutor, analyst or supervisor holding the fact's
-     compartment; a fact without compartment has no case team). For everyone else the facts are
-     filtered out entirely, so not even the existence of a relief flag shows, and the victim
-     appears only as a pseudonym (``pseudonym``);
+     assigned case team (investigator, prosecutor or supervisor holding the fact's compartment; a
+     fact without compartment has no case team; analysts work with pseudonyms). For everyone
+     else the facts are filtered out entirely, so not even the existence of a relief flag shows,
+     and the victim appears only as a pseudonym (``pseudonym``);
    * facts about a *minor* (an entity with ``nc:minor`` true, 18 U.S.C. 3509(d)): every fact of
      that entity, for ``victim_services`` only.
 
@@ -40,10 +41,11 @@ from netcase.store import Store
 
 # -- categories ------------------------------------------------------------------------------
 
-#: Roles that may read statement content at all (the administrator runs the system, no cases).
-CONTENT_ROLES: frozenset[str] = frozenset(ROLES) - {"administrator"}
+#: Roles that may read statement content at all: the administrator runs the system and the auditor
+#: reads the audit trail and review lists (ids, dates, predicates), neither works cases.
+CONTENT_ROLES: frozenset[str] = frozenset(ROLES) - {"administrator", "auditor"}
 #: Roles that form the "assigned case team" when they hold a fact's compartment.
-CASE_TEAM_ROLES: frozenset[str] = frozenset({"investigator", "prosecutor", "analyst", "supervisor"})
+CASE_TEAM_ROLES: frozenset[str] = frozenset({"investigator", "prosecutor", "supervisor"})
 #: TLP labels that never leave the task force (partner viewers do not see them).
 TASK_FORCE_ONLY_TLP: tuple[str, ...] = ("TLP:RED", "TLP:AMBER+STRICT")
 #: FtM property types that identify a person: victim-sensitive when the person is a victim.
@@ -391,6 +393,19 @@ def authorize(
     if not decision.allowed:
         raise AccessDenied(f"{action} denied: {decision.reason}")
     return decision
+
+
+def authorization_matrix() -> list[tuple[str, dict[str, bool]]]:
+    """The role x action table as rows (action, {role: allowed}), for docs and reviews."""
+    return [(a, {r: a in ROLE_ACTIONS[r] for r in ROLES}) for a in ACTIONS]
+
+
+def authorization_matrix_markdown() -> str:
+    """``authorization_matrix`` as a Markdown table (``docs/security.md`` embeds it)."""
+    head = "| action | " + " | ".join(ROLES) + " |"
+    sep = "|---|" + "---|" * len(ROLES)
+    rows = [f"| `{a}` | " + " | ".join("yes" if ok[r] else "·" for r in ROLES) + " |" for a, ok in authorization_matrix()]
+    return "\n".join([head, sep, *rows])
 
 
 def allowed_actions(viewer: Viewer) -> list[str]:
