@@ -178,13 +178,13 @@ def operational(net: OpNetwork, state: MemberState) -> list[bool]:
             continue
         for c in state.serves[v]:
             covered.setdefault((c, label[v]), set()).update(state.roles[v])
+    by_corridor: dict[int, list[set[str]]] = {}
+    for (c, _), roles in covered.items():
+        by_corridor.setdefault(c, []).append(roles)
     status = []
     for c, corridor in enumerate(net.corridors):
         reqs = corridor.requirements()
-        ok = any(
-            cc == c and all(req & roles for req in reqs) for (cc, _), roles in covered.items()
-        )
-        status.append(ok)
+        status.append(any(all(req & roles for req in reqs) for roles in by_corridor.get(c, [])))
     return status
 
 
@@ -221,6 +221,28 @@ def _distance_within(adj: Sequence[dict[int, float]], start: int, limit: int) ->
     return dist
 
 
+def likely_successor(net: OpNetwork, state: MemberState, removed: int, config: RecoveryConfig) -> int:
+    """The remaining member who would take over from ``removed`` (−1 if nobody can).
+
+    Most ties to the removed member in the network before the arrests (summed edge weight), then
+    most common contacts, then most current ties, then lowest index; within ``max_distance``
+    steps, at least ``min_ties`` for direct contacts, never a protected person unless allowed.
+    """
+    dist = _distance_within(net.adj, removed, config.max_distance)
+    best, best_key = -1, None
+    for u, d in dist.items():
+        if u == removed or not state.alive[u] or (net.protected[u] and not config.protected_can_replace):
+            continue
+        ties = net.adj[removed].get(u, 0.0)
+        if d == 1 and ties < config.min_ties:
+            continue
+        common = sum(1 for w in net.adj[removed] if w in state.adj[u])
+        key = (ties, common, len(state.adj[u]), -u)
+        if best_key is None or key > best_key:
+            best, best_key = u, key
+    return best
+
+
 def simulate_recovery(
     net: OpNetwork,
     removed: Sequence[int],
@@ -247,18 +269,7 @@ def simulate_recovery(
             if rng.random() >= config.replacement_rate:
                 open_.append((v, role))
                 continue
-            dist = _distance_within(net.adj, v, config.max_distance)
-            best, best_key = -1, None
-            for u, d in dist.items():
-                if u == v or not state.alive[u] or (net.protected[u] and not config.protected_can_replace):
-                    continue
-                ties = net.adj[v].get(u, 0.0)
-                if d == 1 and ties < config.min_ties:
-                    continue
-                common = sum(1 for w in net.adj[v] if w in state.adj[u])
-                key = (ties, common, len(state.adj[u]), -u)
-                if best_key is None or key > best_key:
-                    best, best_key = u, key
+            best = likely_successor(net, state, v, config)
             if best < 0:
                 open_.append((v, role))
                 continue
@@ -328,7 +339,8 @@ def select_for_capacity(
     Each step ranks candidates by the capacity left right after removing them (ties: how much
     operational corridors lean on them, then degree), keeps a short list, and picks the one whose
     removal leaves the least capacity *after recovery* (a recovery-aware lookahead over
-    ``lookahead_runs`` seeded runs). Only members who hold a role an operational corridor needs,
+    ``lookahead_runs`` seeded runs); the likely successors of those already chosen join the
+    short list, since arresting the heir blocks the recovery. Only members who hold a role an operational corridor needs,
     or whose removal splits a component (articulation points), can lower capacity at once; the
     rest are ranked by reliance and degree alone.
     """
@@ -352,8 +364,11 @@ def select_for_capacity(
                 state.alive[v] = True
             ranked.append((cap, -reliance[v], -len(state.adj[v]), v))
         ranked.sort()
+        # Recovery-aware: whoever would step in for an arrested member is worth a look too.
+        heirs = {likely_successor(net, state, r, config) for r in chosen}
+        short = ranked[:shortlist] + [t for t in ranked[shortlist:] if t[3] in heirs]
         best: tuple[tuple[float, float, int], int, float, float] | None = None
-        for pos, (cap, _, _, v) in enumerate(ranked[:shortlist]):
+        for pos, (cap, _, _, v) in enumerate(short):
             after = capacity_after_recovery(net, [*chosen, v], quick) if quick.rounds else cap
             key = (after, cap, pos)
             if best is None or key < best[0]:
