@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from netcase.access.policy import statement_filter
 from netcase.access.viewer import Viewer
 from netcase.api import reads
+from netcase.api.security import may
 from netcase.store import Store
 from netcase.web import stages
 
@@ -56,9 +57,10 @@ def entity_context(store: Store, viewer: Viewer, view: reads.EntityView) -> dict
         "identifiers": [(k, v, shared.get(v, 0)) for k, v in ids],
         "links": link_list,
         "timeline": reads.timeline(view, link_list)[:100],
-        "cases": stages.cases_for_entity(store, viewer, view.id),
-        "candidates": stages.duplicate_candidates(store, viewer, view.id),
+        "cases": stages.cases_for_entity(store, viewer, view),
+        "candidates": stages.duplicate_candidates(store, viewer, view),
         "networks": stages.networks_for_entity(store, viewer, view.id),
+        "may_judge": may(viewer, "run:pipeline"),
     }
 
 

@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 
 from netcase.access import identity
 from netcase.access.errors import AuthenticationError
+from netcase.access.policy import visible_statements
 from netcase.access.viewer import Viewer
 from netcase.api import reads
 from netcase.api.deps import StoreDep
@@ -25,6 +26,7 @@ from netcase.api.search import search
 from netcase.api.security import (
     ACCESS_WRITE_LOCK,
     SESSION_COOKIE,
+    audit,
     audit_entity,
     audit_search,
     client_ip,
@@ -52,6 +54,7 @@ def page_viewer(request: Request, store: StoreDep) -> Viewer:
     viewer = request_viewer(store, request)
     if viewer is None:
         raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    request.state.viewer = viewer
     return viewer
 
 
@@ -111,6 +114,20 @@ def register_pages(app: FastAPI) -> None:
             # An htmx call with an expired session: send the whole page to the log-in form.
             return Response(status_code=401, headers={"HX-Redirect": "/login?next=" + quote(exc.next_path)})
         return RedirectResponse("/login?next=" + quote(exc.next_path), status_code=303)
+
+    from fastapi.exception_handlers import http_exception_handler
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    @app.exception_handler(StarletteHTTPException)
+    async def page_errors(request: Request, exc: StarletteHTTPException) -> Response:
+        # The API answers JSON; a person on a page gets a page saying what was refused.
+        if request.url.path.startswith("/api/") or exc.status_code not in (403, 404):
+            return await http_exception_handler(request, exc)
+        viewer = getattr(request.state, "viewer", None)
+        if exc.status_code == 404:
+            return render(request, "not_found.html", viewer, status_code=404, title="Not found",
+                          what="There is no page at this address.")
+        return render(request, "forbidden.html", viewer, status_code=403, title="Not allowed", reason=str(exc.detail))
 
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
     def login_form(request: Request, next: str = "/") -> HTMLResponse:
@@ -183,6 +200,18 @@ def register_pages(app: FastAPI) -> None:
 
         return render(request, "entity.html", viewer, title=view.caption,
                       **pages.entity_context(store, viewer, view))
+
+    @app.get("/statements/{statement_id}", response_class=HTMLResponse, include_in_schema=False)
+    def statement_page(statement_id: str, request: Request, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
+        require(viewer, "read:entities")
+        rows = visible_statements(store, viewer, "s.id = ?", (statement_id,))
+        if not rows:
+            return render(request, "not_found.html", viewer, status_code=404, title="Not found",
+                          what="No statement with this id is visible to you.")
+        row = dict(rows[0])
+        row["marking_text"] = marking_text(row)
+        audit(store, viewer, "read:statement", object_type="statement", object_id=statement_id, request=request)
+        return render(request, "statement.html", viewer, title="Statement", s=row)
 
     @app.get("/map", response_class=HTMLResponse, include_in_schema=False)
     def map_page(request: Request, viewer: PageViewer) -> HTMLResponse:

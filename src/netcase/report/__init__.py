@@ -1,0 +1,1 @@
+"""The leadership brief (HTML and PDF) and the server-side SVG charts it uses."""

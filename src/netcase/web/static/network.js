@@ -1,0 +1,152 @@
+// The network view: Cytoscape graph (server-side layout, so 2,000 nodes draw at once), a time
+// slider over link dates, a profile panel for the selected node, and the disruption plan overlay
+// with its dismantling curves. Data comes from this server's JSON API only.
+(function () {
+  const el = document.getElementById("graph");
+  if (!el) return;
+  const id = el.dataset.network;
+  const status = document.getElementById("graph-status");
+  const profile = document.getElementById("profile");
+  const slider = document.getElementById("time");
+  const sliderOut = document.getElementById("time-out");
+  const ROLE_COLOURS = {
+    coordinator: "#d73027", leader: "#d73027", organizer: "#d73027", boss: "#d73027",
+    recruiter: "#fc8d59", guide: "#4575b4", driver: "#4575b4", transporter: "#4575b4",
+    stash_house_operator: "#91bfdb", stash: "#91bfdb", money_collector: "#fee090", financier: "#fee090",
+    lookout: "#b2abd2", victim: "#1a9850", migrant: "#1a9850",
+  };
+  const SHAPES = { person: "ellipse", phone: "diamond", account: "rectangle", vehicle: "triangle",
+    place: "hexagon", event: "octagon", trip: "round-rectangle", payment: "rectangle", call: "diamond",
+    identifier: "tag", email: "diamond", other: "round-tag" };
+  const roleColour = (role, prot) => prot ? "#1a9850" :
+    (ROLE_COLOURS[role] || Object.entries(ROLE_COLOURS).find(([k]) => (role || "").includes(k))?.[1] || "#6a6a6a");
+  let cy = null;
+  let dates = [];
+
+  function esc(s) { const d = document.createElement("div"); d.textContent = s == null ? "" : String(s); return d.innerHTML; }
+
+  async function showProfile(node) {
+    const d = node.data();
+    if (d.kind !== "person" && !["vehicle", "account", "place", "event", "trip", "payment", "call", "other"].includes(d.kind)) {
+      profile.innerHTML = `<p><strong>${esc(d.kind)}</strong>: ${esc(d.label)}</p>` +
+        `<p>${node.degree()} link(s) in this network.${d.hub ? " Cut as a hub: it links too many people to mean anything." : ""}</p>` +
+        `<p><a href="/search?q=${encodeURIComponent(d.label)}">Search for this value</a></p>`;
+      return;
+    }
+    profile.innerHTML = "<p>Loading…</p>";
+    const r = await fetch(`/api/entities/${encodeURIComponent(d.id)}`, { credentials: "same-origin" });
+    if (!r.ok) { profile.innerHTML = `<p>${esc(d.label)}: not visible to you.</p>`; return; }
+    const e = await r.json();
+    const props = Object.entries(e.properties).filter(([k]) => !k.startsWith("nc:") || k === "nc:reportedRole")
+      .slice(0, 12).map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v.slice(0, 4).join(", "))}</dd>`).join("");
+    profile.innerHTML = `<h3>${esc(e.caption)}</h3><p>${esc(e.schema)}${d.role ? " · " + esc(d.role) : ""}` +
+      `${e.protected ? ' · <span class="badge protected">protected — never a target</span>' : ""}` +
+      `${d.custody ? ' · <span class="badge">in custody</span>' : ""}</p><dl class="props">${props}</dl>` +
+      `<p>${e.statements.length} facts · <a href="/entities/${encodeURIComponent(e.id)}">full profile</a></p>`;
+  }
+
+  function applyTime() {
+    if (!cy || !dates.length) return;
+    const lo = new Date(dates[0]).getTime(), hi = new Date(dates[1]).getTime();
+    const t = lo + (hi - lo) * slider.value / 100;
+    const label = new Date(t).toISOString().slice(0, 10);
+    sliderOut.textContent = slider.value === "100" ? "all dates" : label;
+    cy.batch(() => {
+      cy.edges().forEach((e) => {
+        const d = e.data("date");
+        e.style("display", !d || slider.value === "100" || new Date(d).getTime() <= t ? "element" : "none");
+      });
+    });
+  }
+
+  async function load() {
+    status.textContent = "Loading the graph…";
+    const r = await fetch(`/api/networks/${encodeURIComponent(id)}/graph`, { credentials: "same-origin" });
+    if (!r.ok) { status.textContent = `The graph could not be loaded (HTTP ${r.status}).`; return; }
+    const data = await r.json();
+    cy = cytoscape({
+      container: el,
+      elements: { nodes: data.nodes, edges: data.edges },
+      layout: { name: "preset", fit: true, padding: 20 },
+      minZoom: 0.05, maxZoom: 4, wheelSensitivity: 0.3,
+      hideEdgesOnViewport: data.nodes.length > 800, textureOnViewport: data.nodes.length > 800,
+      style: [
+        { selector: "node", style: { "background-color": "#bbb", shape: (n) => SHAPES[n.data("kind")] || "ellipse",
+          width: 10, height: 10, "border-width": 1, "border-color": "#333", label: "", "font-size": 9 } },
+        { selector: 'node[kind = "person"]', style: { width: 16, height: 16,
+          "background-color": (n) => roleColour(n.data("role"), n.data("protected")),
+          label: data.nodes.length <= 300 ? "data(label)" : "" } },
+        { selector: "node[?custody]", style: { "border-width": 3, "border-color": "#000", "border-style": "double" } },
+        { selector: "node[harm]", style: { shape: "octagon", "background-color": "#fff", "border-color": "#a50026",
+          "border-width": 3, width: 16, height: 16 } },
+        { selector: "node[?hub]", style: { "border-style": "dashed", "border-width": 2, "background-color": "#fff" } },
+        { selector: "node.target", style: { "border-width": 4, "border-color": "#a50026", label: "data(targetLabel)",
+          "font-size": 12, "font-weight": "bold", "text-background-color": "#fff", "text-background-opacity": 0.9 } },
+        { selector: "node:selected", style: { "overlay-color": "#ffbf47", "overlay-opacity": 0.5 } },
+        { selector: "edge", style: { width: 1, "line-color": "#9aa8b3", "curve-style": "haystack", opacity: 0.7 } },
+        { selector: 'edge[kind = "link"]', style: { width: (e) => 1 + Math.min(4, e.data("weight") || 1), "line-color": "#56616b" } },
+      ],
+    });
+    cy.on("tap", "node", (ev) => showProfile(ev.target));
+    dates = data.dates || [];
+    if (dates.length) { slider.disabled = false; slider.addEventListener("input", applyTime); }
+    const people = data.nodes.filter((n) => n.data.kind === "person").length;
+    status.textContent = `${people} people and ${data.nodes.length - people} other nodes, ${data.edges.length} links` +
+      (data.cut_hubs.length ? `; ${data.cut_hubs.length} hub(s) cut` : "") + ".";
+    // Keyboard and screen-reader users select nodes from the members table.
+    document.querySelectorAll("#members a[data-node]").forEach((a) => {
+      a.addEventListener("focus", () => {
+        const n = cy.getElementById(a.dataset.node);
+        if (n.nonempty()) { cy.$(":selected").unselect(); n.select(); }
+      });
+    });
+    window.netcaseGraph = cy;
+  }
+
+  let chart = null;
+  const form = document.getElementById("plan-form");
+  if (form) {
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const targets = document.getElementById("plan-targets");
+      targets.textContent = "Planning…";
+      const q = new URLSearchParams(new FormData(form));
+      const r = await fetch(`/api/networks/${encodeURIComponent(id)}/plan?${q}`, { credentials: "same-origin" });
+      if (!r.ok) {
+        const body = await r.json().catch(() => ({}));
+        targets.textContent = `No plan: ${body.detail ? JSON.stringify(body.detail) : "HTTP " + r.status}`;
+        return;
+      }
+      const plan = await r.json();
+      if (cy) {
+        cy.nodes().removeClass("target");
+        plan.targets.forEach((t) => {
+          const n = cy.getElementById(t.entity_id);
+          if (n.nonempty()) { n.data("targetLabel", `#${t.rank}`); n.addClass("target"); }
+        });
+      }
+      const rows = plan.targets.map((t) => `<tr><td class="num">${t.rank}</td><td><a href="/entities/${encodeURIComponent(t.entity_id)}">${esc(t.label)}</a></td>` +
+        `<td>${esc(t.role || "")}</td><td>${esc(t.reason)}</td><td>${esc((t.flags || []).join(", "))}</td></tr>`).join("");
+      targets.innerHTML = `<h3>Targets (${esc(plan.recommended)} strategy)</h3>` +
+        `<table><thead><tr><th scope="col" class="num">#</th><th scope="col">Person</th><th scope="col">Role</th><th scope="col">Why</th><th scope="col">Needs</th></tr></thead><tbody>${rows}</tbody></table>` +
+        (plan.flags.length ? `<p>${plan.flags.map(esc).join("<br>")}</p>` : "") +
+        `<p class="hint">Excluded: ${Object.entries(plan.excluded).filter(([, v]) => v.length).map(([k, v]) => `${v.length} ${esc(k)}`).join(", ") || "none"}.</p>`;
+      const colours = ["#a50026", "#005a9c", "#1b7837", "#7b3294", "#d95f02", "#666"];
+      const datasets = Object.values(plan.strategies).map((s, i) => ({
+        label: `${s.name} (R=${s.robustness.toFixed(3)})`, data: s.curve, borderColor: colours[i % colours.length],
+        borderWidth: s.name === plan.recommended ? 3 : 1.5, pointRadius: 0, fill: false,
+      }));
+      const longest = Math.max(...datasets.map((d) => d.data.length));
+      if (chart) chart.destroy();
+      chart = new Chart(document.getElementById("plan-curve"), {
+        type: "line",
+        data: { labels: Array.from({ length: longest }, (_, i) => i), datasets },
+        options: { animation: false, responsive: true,
+          scales: { x: { title: { display: true, text: "people removed" } },
+                    y: { min: 0, max: 1, title: { display: true, text: "largest connected share" } } } },
+      });
+      document.getElementById("plan-note").textContent = plan.definition;
+    });
+  }
+  load().catch((err) => { status.textContent = "The graph could not be loaded: " + err.message; });
+})();
