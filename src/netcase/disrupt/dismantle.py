@@ -597,7 +597,7 @@ def optimised(
     Candidates: every seed order, the reverse-greedy order seeded by each of them, the
     unseeded reverse greedy, and on networks of at most ``lookahead_limit`` nodes the
     one-step-lookahead greedy; the three best by R are then refined by :func:`local_search`
-    with an evaluation budget of 10^5 / (N + M) evaluations unless ``evaluations`` is given.
+    with min(2000, 4·10^8 / (N + M)²) evaluations unless ``evaluations`` is given.
     Returns the trimmed order and a note of where it came from.
     """
     n = len(adj)
@@ -625,9 +625,10 @@ def optimised(
         scored.append((r, name, full))
     scored.sort(key=lambda t: (t[0], t[1]))
     if evaluations is None:
-        # One evaluation costs O(N + M): about 10^5 node/edge visits of search in all (a few
-        # tenths of a second), i.e. ~400 evaluations on the real networks, none on 10^5 edges.
-        evaluations = 100_000 // max(1, n + m)
+        # One evaluation costs O(N + M), so the budget falls with the square of the size:
+        # 2000 evaluations up to N + M ≈ 450 (under a second), 44 at N + M = 3000 (a 1,000-node
+        # sparse graph, a few tenths of a second), none beyond N + M = 20,000.
+        evaluations = min(2000, int(4e8 / max(1, n + m) ** 2))
     # Refine the three best starting points (local optima differ), splitting the budget.
     best_r, origin, full = scored[0]
     tops = scored[:3]
