@@ -31,6 +31,9 @@ def normalize_phone(raw: str | None) -> str | None:
     digits = re.sub(r"[^\d+]", "", raw)
     if len(digits.lstrip("+")) < 6:
         return None
+    if re.fullmatch(r"(\+|00)521\d{10}", digits):
+        # Mexico dropped the mobile "1" after +52 in 2019; old records still carry it.
+        raw = digits = "+52" + digits[-10:]
     attempts: list[tuple[str, str | None]] = []
     if digits.startswith("+"):
         attempts.append((digits, None))
