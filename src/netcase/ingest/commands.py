@@ -25,7 +25,7 @@ def print_report(report: IngestReport, console: Console) -> None:
     for col, justify in (("file", "left"), ("status", "left"), ("dataset", "left"), ("agency", "left"),
                          ("rows", "right"), ("accepted", "right"), ("rows quar.", "right"),
                          ("values quar.", "right"), ("statements", "right")):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+        table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
     reasons: Counter[tuple[str, str]] = Counter()
     for f in report.files:
         status = f.status if f.status != "duplicate" else f"duplicate of {f.earlier_batch}"
@@ -37,8 +37,8 @@ def print_report(report: IngestReport, console: Console) -> None:
     console.print(table)
     if reasons:
         rt = Table(title="Quarantined by source and reason")
-        rt.add_column("file")
-        rt.add_column("reason")
+        rt.add_column("file", overflow="fold")
+        rt.add_column("reason", overflow="fold")
         rt.add_column("count", justify="right")
         for (src, reason), n in sorted(reasons.items(), key=lambda kv: (kv[0][0], -kv[1])):
             rt.add_row(src, reason, f"{n:,}")
@@ -95,7 +95,9 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
         keep_going: Annotated[bool, typer.Option(help="Go on with the next file after a failed one.")] = False,
     ) -> None:
         """Load agency exports: each file one atomic batch; bad rows to quarantine."""
-        from netcase.cliutil import console, fail, open_db, progress
+        from rich.markup import escape
+
+        from netcase.cliutil import console, err_console, fail, open_db, progress
         from netcase.ingest.engine import discover, ingest_paths
         from netcase.ingest.mapping import MappingError
         from netcase.ingest.registry import default_loaders
@@ -127,7 +129,8 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
         print_report(report, console)
         if report.failed:
             for f in report.failed:
-                fail(f"{f.error}")
+                # soft_wrap: a long path in the message must stay whole to be copied.
+                err_console.print(f"[bold red]error:[/] {escape(f.error or '')}", soft_wrap=True)
             raise typer.Exit(1)
 
     @app.command()

@@ -53,7 +53,7 @@ class FtMLoader(MappingLoader):
         prov = ctx.provenance
         mk = prov.marking
         review_by = prov.review_by or default_review_by(prov.ingested.date())
-        for rc in read_jsonl(ctx.path, encoding=m.encoding):
+        for rc in read_jsonl(ctx.path, encoding=m.encoding, chunk_rows=self.chunk_rows):
             cols: dict[str, list[Any]] = {c: [] for c in ("entity_id", "schema", "prop", "prop_type", "value",
                                                          "original_value")}
             rejected = list(rc.rejected)

@@ -19,7 +19,14 @@ from typing import Any
 from netcase.ingest import clean as C
 from netcase.ingest.base import Chunk, IngestError, LoadContext, Rejected
 from netcase.ingest.mapping import EntitySpec, FieldPath, Mapping, Source, map_key, scalar_text
-from netcase.ingest.readers import ReadChunk, csv_header, file_is_empty, read_csv, read_jsonl
+from netcase.ingest.readers import (
+    CHUNK_ROWS,
+    ReadChunk,
+    csv_header,
+    file_is_empty,
+    read_csv,
+    read_jsonl,
+)
 from netcase.model.marking import Marking, MarkingError
 from netcase.model.statement import RELIABILITY, STATEMENT_COLUMNS, VALIDITY, default_review_by
 
@@ -55,8 +62,9 @@ class FileState:
 class MappingLoader:
     """A ``Loader`` for one YAML mapping."""
 
-    def __init__(self, mapping: Mapping, *, today: date | None = None) -> None:
+    def __init__(self, mapping: Mapping, *, today: date | None = None, chunk_rows: int = CHUNK_ROWS) -> None:
         self.mapping = mapping
+        self.chunk_rows = chunk_rows
         self.name = mapping.name
         self.dataset = mapping.dataset
         self.agency = mapping.agency
@@ -90,9 +98,9 @@ class MappingLoader:
                         field=column,
                     )
             chunks: Iterator[ReadChunk] = read_csv(ctx.path, encoding=m.encoding, delimiter=m.delimiter,
-                                                   quotechar=m.quotechar)
+                                                   quotechar=m.quotechar, chunk_rows=self.chunk_rows)
         elif m.format == "jsonl":
-            chunks = read_jsonl(ctx.path, encoding=m.encoding)
+            chunks = read_jsonl(ctx.path, encoding=m.encoding, chunk_rows=self.chunk_rows)
         else:
             raise IngestError(ctx.path, f"mapping {m.source}: format {m.format} is read by the FtM loader")
         evaluator = ChunkEvaluator(m, ctx, self.today)

@@ -21,13 +21,14 @@ from netcase.ingest.base import Loader
 from netcase.ingest.ftm import FtMLoader
 from netcase.ingest.loader import MappingLoader
 from netcase.ingest.mapping import Mapping, load_mapping, parse_mapping
+from netcase.ingest.readers import CHUNK_ROWS
 
 
-def loader_for(mapping: Mapping, today: date | None = None) -> MappingLoader:
+def loader_for(mapping: Mapping, today: date | None = None, chunk_rows: int = CHUNK_ROWS) -> MappingLoader:
     """The loader that applies ``mapping``."""
     if mapping.format == "ftm":
-        return FtMLoader(mapping, today=today)
-    return MappingLoader(mapping, today=today)
+        return FtMLoader(mapping, today=today, chunk_rows=chunk_rows)
+    return MappingLoader(mapping, today=today, chunk_rows=chunk_rows)
 
 
 def builtin_mappings() -> list[Mapping]:
@@ -57,6 +58,11 @@ def python_loaders() -> list[Loader]:
     found: list[Loader] = []
     for info in sorted(pkgutil.iter_modules(netcase.__path__), key=lambda m: m.name):
         if not info.ispkg or info.name == "ingest":
+            continue
+        # Look for the file before importing: importing every stage package (Splink, igraph…)
+        # only to learn it has no loaders would cost seconds on every ingest.
+        folder = Path(getattr(info.module_finder, "path", "")) / info.name
+        if not (folder / "loaders.py").exists() and not (folder / "loaders").is_dir():
             continue
         name = f"netcase.{info.name}.loaders"
         try:
@@ -100,9 +106,11 @@ class LoaderSet:
         return path.name, None
 
 
-def default_loaders(extra_mappings: list[Path] | None = None, today: date | None = None) -> LoaderSet:
+def default_loaders(
+    extra_mappings: list[Path] | None = None, today: date | None = None, chunk_rows: int = CHUNK_ROWS
+) -> LoaderSet:
     """User mappings first, then Python loaders, then the built-in mappings."""
-    loaders: list[Loader] = [loader_for(m, today) for m in user_mappings(extra_mappings or [])]
+    loaders: list[Loader] = [loader_for(m, today, chunk_rows) for m in user_mappings(extra_mappings or [])]
     loaders.extend(python_loaders())
-    loaders.extend(loader_for(m, today) for m in builtin_mappings())
+    loaders.extend(loader_for(m, today, chunk_rows) for m in builtin_mappings())
     return LoaderSet(loaders)
