@@ -313,3 +313,20 @@ def test_command_table_and_errors(tmp_path: Path) -> None:
     negative.write_text("a b -1\n")
     with pytest.raises(GraphFormatError, match="bad weight"):
         read_graph(negative)
+
+
+def test_lazy_collective_influence_equals_full_recomputation() -> None:
+    g = ig.Graph.Erdos_Renyi(n=60, m=110)
+    adj = dm.simple_adjacency(g)
+    ours = dm.collective_influence(adj, [True] * 60)
+    h = g.copy()
+    ref = []
+    while h.ecount():
+        deg = h.degree()
+        def ci(i: int, h: ig.Graph = h, deg: list[int] = deg) -> int:
+            ring = h.neighborhood(i, order=2, mindist=2)
+            return (deg[i] - 1) * sum(deg[j] - 1 for j in ring) if deg[i] > 1 else 0
+        v = min((i for i in range(60) if deg[i] > 0), key=lambda i: (-ci(i), -deg[i], i))
+        ref.append(v)
+        h.delete_edges(h.incident(v))
+    assert ours == ref

@@ -258,9 +258,10 @@ def _ball(adj: Adjacency, alive: Sequence[bool], v: int, radius: int) -> tuple[l
 def collective_influence(adj: Adjacency, candidate: Sequence[bool], ell: int = 2) -> list[int]:
     """Remove the candidate of highest CI_ℓ(i) = (k_i − 1) Σ_{j ∈ ∂Ball(i, ℓ)} (k_j − 1).
 
-    After each removal CI is recomputed for every node within ℓ + 1 of the removed one (the only
-    ones whose value can change). When every CI is 0 (stars, paths of length ≤ 2 remain), the
-    highest-degree candidate goes next, as in the reference implementation.
+    Exact adaptive selection without recomputing whole neighbourhoods: CI only decreases as
+    nodes are removed, so a lazy heap re-evaluates just the nodes that reach its top. When every
+    CI is 0 (stars, paths of length ≤ 2 remain), the highest-degree candidate goes next, as in the
+    reference implementation.
     """
     n = len(adj)
     alive = [True] * n
@@ -284,27 +285,24 @@ def collective_influence(adj: Adjacency, candidate: Sequence[bool], ell: int = 2
                     total += deg[u] - 1
         return (deg[i] - 1) * total
 
-    value = [0] * n
-    heap: list[tuple[int, int, int]] = []
-    for v in range(n):
-        if candidate[v] and deg[v] > 0:
-            value[v] = ci(v)
-            heap.append((-value[v], -deg[v], v))
+    heap = [(-ci(v), -deg[v], v) for v in range(n) if candidate[v] and deg[v] > 0]
     heapq.heapify(heap)
     order: list[int] = []
     while heap:
         c, d, v = heapq.heappop(heap)
-        if not alive[v] or -c != value[v] or -d != deg[v] or deg[v] == 0:
+        if not alive[v] or deg[v] == 0:
             continue
-        affected, _ = _ball(adj, alive, v, ell + 1)
+        # Removals only lower degrees and push nodes farther away, so CI and degree never grow:
+        # a stored key is an upper bound (lazy greedy). Recompute the top; if it still holds, it
+        # is the true maximum; otherwise push it back with its current key.
+        key = (-ci(v), -deg[v], v)
+        if key != (c, d, v):
+            heapq.heappush(heap, key)
+            continue
         alive[v] = False
         order.append(v)
         for u in adj[v]:
             deg[u] -= 1
-        for u in affected:
-            if alive[u] and candidate[u] and deg[u] > 0:
-                value[u] = ci(u)
-                heapq.heappush(heap, (-value[u], -deg[u], u))
     return order
 
 
