@@ -165,8 +165,10 @@ def register_pages(app: FastAPI) -> None:
     def records_page(request: Request, store: StoreDep, viewer: Viewer, kind: str, offset: int,
                      filters: dict[str, str]) -> HTMLResponse:
         require(viewer, "read:cases")
-        fn: Callable[..., tuple[list[dict[str, Any]], int]] = {"court-cases": services.court_cases, "forfeitures": services.forfeitures,
-              "requests": services.legal_requests}[kind]
+        readers: dict[str, Callable[..., tuple[list[dict[str, Any]], int]]] = {
+            "court-cases": services.court_cases, "forfeitures": services.forfeitures,
+            "requests": services.legal_requests}
+        fn = readers[kind]
         title = {"court-cases": "Court cases", "forfeitures": "Forfeitures", "requests": "Extradition and MLAT requests"}[kind]
         try:
             rows, total = fn(store, viewer, limit=PAGE, offset=offset, **{k: v or None for k, v in filters.items()})
@@ -217,6 +219,32 @@ def register_pages(app: FastAPI) -> None:
                                                    "series": [{"label": s["group"], "values": s["values"]} for s in series]})})
         return render(request, "trends.html", viewer, title="District trends", report=report, charts=charts,
                       districts=districts, district=district)
+
+    @app.get("/brief", response_class=HTMLResponse, include_in_schema=False)
+    def brief_page(request: Request, viewer: PageViewer) -> HTMLResponse:
+        require(viewer, "read:trends")
+        return render(request, "brief_start.html", viewer, title="Leadership brief")
+
+    @app.get("/brief/view", response_class=HTMLResponse, include_in_schema=False)
+    def brief_view(request: Request, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
+        require(viewer, "read:trends")
+        from netcase.report.brief import build_brief, render_html
+
+        html = render_html(build_brief(store, viewer))
+        audit(store, viewer, "read:brief", object_type="brief", object_id="html", request=request)
+        return HTMLResponse(html)
+
+    @app.get("/brief.pdf", include_in_schema=False)
+    def brief_pdf(request: Request, store: StoreDep, viewer: PageViewer) -> Response:
+        require(viewer, "read:trends")
+        from netcase.report.brief import build_brief, render_html, render_pdf
+
+        brief = build_brief(store, viewer)
+        pdf = render_pdf(render_html(brief))
+        audit(store, viewer, "read:brief", object_type="brief", object_id="pdf", request=request)
+        name = f"netcase-brief-{brief.generated:%Y%m%d}.pdf"
+        return Response(pdf, media_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @app.get("/audit", response_class=HTMLResponse, include_in_schema=False)
     def audit_page(request: Request, store: StoreDep, viewer: PageViewer,
