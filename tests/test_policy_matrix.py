@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from netcase.access import audit
@@ -152,11 +153,25 @@ def cli_store(store_url: str) -> Iterator[str]:
     yield store_url
 
 
-def test_every_role_and_command_through_the_cli(cli_store: str, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def netcase_app(monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
+    """The real ``netcase`` CLI. typer rebuilds the click command tree of every stage's commands
+    on each ``invoke``; build it once so that the 224 invocations below stay fast."""
+    import typer.testing
+
     from netcase.cli import build_app
 
-    monkeypatch.setenv("NETCASE_ARGON2", "1,8,1")
     app = build_app()
+    command = typer.main.get_command(app)
+    monkeypatch.setattr(typer.testing, "_get_command", lambda _app: command)
+    return app
+
+
+def test_every_role_and_command_through_the_cli(
+    cli_store: str, netcase_app: typer.Typer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NETCASE_ARGON2", "1,8,1")
+    app = netcase_app
     runner = CliRunner()
     for role, command in itertools.product(ROLES, COMMAND_ACTIONS):
         actor = f"u-{role}"
@@ -171,9 +186,10 @@ def test_every_role_and_command_through_the_cli(cli_store: str, monkeypatch: pyt
         assert audit.verify(s).ok
 
 
-def test_cli_requires_an_actor_once_accounts_exist(cli_store: str) -> None:
-    from netcase.cli import build_app
-
-    result = CliRunner().invoke(build_app(), ["user", "list", "--db", cli_store])
+def test_cli_requires_an_actor_once_accounts_exist(cli_store: str, netcase_app: typer.Typer) -> None:
+    app = netcase_app
+    result = CliRunner().invoke(app, ["user", "list", "--db", cli_store])
     assert result.exit_code == 2
     assert re.search(r"--as", result.output)
+    result = CliRunner().invoke(app, ["user", "list", "--db", cli_store, "--as", "u-administrator", "--json"])
+    assert result.exit_code == 0 and '"u-analyst"' in result.output
