@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from test_api_world import build_world, totp_now, users_by_role
 
 from netcase.access import identity
 from netcase.access.viewer import Viewer
 from netcase.api import create_app
 from netcase.store import Store, open_store
+from test_api_world import build_world, totp_now, users_by_role
 
 ROLES_USED = ("analyst", "investigator", "partner_liaison", "victim_services", "auditor", "administrator")
 
