@@ -97,14 +97,15 @@ def build_world(store: Store, *, nationality_a: str = "MEX") -> dict[str, list[s
         rel = f"REL-{k}"
         w.person(rel, f"Relative {k}", "USA")
         w.payment(f"PAY-{k}", rel, "A-collector" if k % 2 else "B-collector", 1500.0, "AGENT-0001", date(2025, 3, 2))
-    # A shelter's phone, shared by a guide of each network and many migrants (protected).
+    # A shelter's phone, shared by a guide of each network and 30 migrants (protected): a hub.
     w.add("A-guide2", "Person", "phone", "+528001234567")
     w.add("B-guide2", "Person", "phone", "+528001234567")
-    for k in range(8):
+    for k in range(30):
         mid = f"MIG-{k}"
         w.person(mid, f"Migrant {k}", "GTM", nc__protected="migrant", phone="+528001234567")
-        w.event(f"ENC-{k}", "Event", date(2025, 3, 5), [mid, "A-guide1"], nc__eventType="encounter", nc__migrantCount=1)
+        if k < 8:
+            w.event(f"ENC-{k}", "Event", date(2025, 3, 5), [mid, "A-guide1"], nc__eventType="encounter", nc__migrantCount=1)
     w.person("VIC-1", "Victim One", "HND", nc__protected="victim")
     w.event("A-harm2", "Event", date(2025, 3, 9), ["VIC-1", "A-guide1"], nc__eventType="harm", nc__harmType="kidnapping")
     w.write(store)
-    return {"A": a, "B": b, "protected": [f"MIG-{k}" for k in range(8)] + ["VIC-1"]}
+    return {"A": a, "B": b, "protected": [f"MIG-{k}" for k in range(30)] + ["VIC-1"]}

@@ -33,10 +33,12 @@ def test_networks_found_and_hub_cut(store: Store) -> None:
     # No network mixes the two organisations.
     for mem in nets.values():
         assert not (mem & set(truth["A"]) and mem & set(truth["B"]))
-    # The paying agent's account reaches 42 people and is cut, with its reason shown.
+    # The shelter's phone reaches 32 people (30 migrants, a guide of each network) and is cut,
+    # with its reason shown; it does not glue A and B.
     hubs = {r[0]: r for r in store.query("SELECT node_id, people, rule, reason FROM graph_hubs")}
-    assert "AGENT-0001" in hubs and hubs["AGENT-0001"][1] == 42
-    assert "reaches 42 people" in hubs["AGENT-0001"][3]
+    phone = "phone:+528001234567"
+    assert phone in hubs and hubs[phone][1] == 32
+    assert "reaches 32 people" in hubs[phone][3]
 
 
 def test_protected_and_clients_never_members(duck: Store) -> None:
@@ -126,8 +128,8 @@ def test_path_finds_connection(duck: Store) -> None:
     p = res["paths"][0]
     assert p["length"] is not None and p["length"] <= 4
     assert all(link["statement"] for link in p["links"])
-    # Hubs and protected people never connect: A and B only meet through the cut paying agent.
-    res = find_paths(duck, Viewer.system(), ["A-collector", "B-collector"], max_hops=2)
+    # Hubs never connect: the two guides share only the shelter's phone, which is cut.
+    res = find_paths(duck, Viewer.system(), ["A-guide2", "B-guide2"], max_hops=3)
     assert res["paths"][0]["length"] is None
 
 

@@ -33,7 +33,7 @@ def test_exports_read_back(duck: Store, tmp_path: Path) -> None:
     export_graph(duck, v, "graphml", tmp_path / "g.graphml", nid)
     g = ig.Graph.Read_GraphML(str(tmp_path / "g.graphml"))
     names = set(g.vs["name"])
-    assert "B-driver" in names and not names & set(truth["protected"]) and "AGENT-0001" not in names
+    assert "B-driver" in names and not names & set(truth["protected"]) and "phone:+528001234567" not in names
     assert {"kind", "statement"} <= set(g.es.attributes())
 
     export_graph(duck, v, "gexf", tmp_path / "g.gexf", nid)

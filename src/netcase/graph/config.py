@@ -65,6 +65,7 @@ class GraphConfig:
     # Leiden (leidenalg, RBConfiguration = modularity with a resolution parameter).
     resolution: float = 1.0
     seed: int = 42
+    leiden_iterations: int = 10
     min_network_size: int = 3
     # Second-level Leiden inside a network finds cells when the split is clear.
     cell_min_size: int = 8

@@ -24,6 +24,10 @@ from netcase.store import Store
 PROTECTED_CATEGORIES = ("MIGRANT", "VICTIM")
 # Categories an agency records for people on the network's side.
 SUSPECT_CATEGORIES = ("SMUGGLER", "GUIDE", "DRIVER", "LOOKOUT", "RECRUITER", "COORDINATOR")
+# Roles an agency records for network members (English and Spanish), in lower case.
+SUSPECT_ROLES = ("leader", "coordinator", "recruiter", "guide", "driver", "transporter", "stash house operator",
+                 "lookout", "money collector", "financier", "coyote", "pollero", "raitero", "enganchador",
+                 "halcon", "halcón", "cobrador")
 CHUNK = 500
 
 
@@ -85,7 +89,7 @@ def canonical_statements(viewer: Viewer, where: str = "", params: Sequence[Any] 
     sql = (
         "SELECT s.id, coalesce(r.canonical_id, s.entity_id) AS cid, s.schema, s.prop, s.prop_type, "
         "s.value, CASE WHEN s.prop_type = 'entity' THEN coalesce(r2.canonical_id, s.value) "
-        "ELSE s.value END AS vcid, s.observed, s.source_file, s.source_record "
+        "ELSE s.value END AS vcid, s.observed, s.source_file, s.source_record, s.predicate "
         "FROM statements s LEFT JOIN resolved r ON r.entity_id = s.entity_id "
         "LEFT JOIN resolved r2 ON s.prop_type = 'entity' AND r2.entity_id = s.value "
         f"WHERE {cond}{extra}"
@@ -175,8 +179,8 @@ def load_nodes(store: Store, viewer: Viewer, ids: Sequence[str] | None = None) -
             return NodeInfo({}, {}, {}, {}, {}, None)
     cols_all: dict[str, list[Any]] = {}
     chunks = [None] if ids is None else [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
-    prot = ", ".join(f"'{c}'" for c in PROTECTED_CATEGORIES)
     susp = ", ".join(f"'{c}'" for c in SUSPECT_CATEGORIES)
+    roles = ", ".join(f"'{r}'" for r in SUSPECT_ROLES)
     for chunk in chunks:
         if chunk is not None:
             where, params = _in("coalesce(r.canonical_id, s.entity_id)", len(chunk)), list(chunk)
@@ -186,11 +190,16 @@ def load_nodes(store: Store, viewer: Viewer, ids: Sequence[str] | None = None) -
             "min(CASE WHEN prop = 'name' THEN value END) AS name_min, "
             "min(CASE WHEN prop IN ('registrationNumber', 'accountNumber', 'iban', 'full', 'number') "
             "THEN value END) AS alt_label, "
-            "max(CASE WHEN prop = 'nc:protected' THEN value END) AS protected, "
-            f"sum(CASE WHEN prop = 'nc:subjectCategory' AND upper(value) IN ({prot}) THEN 1 ELSE 0 END) AS prot_n, "
-            f"sum(CASE WHEN prop = 'nc:subjectCategory' AND upper(value) IN ({susp}) THEN 1 ELSE 0 END) AS susp_n, "
-            "sum(CASE WHEN prop = 'nc:reportedRole' THEN 1 ELSE 0 END) AS role_n, "
-            "min(CASE WHEN prop = 'nc:subjectCategory' AND upper(value) IN ('VICTIM') THEN 'victim' END) AS victim_cat, "
+            "count(DISTINCT CASE WHEN (prop = 'nc:protected' AND lower(value) = 'victim') OR "
+            "(prop = 'nc:subjectCategory' AND upper(value) = 'VICTIM') OR "
+            "(prop = 'name' AND (lower(predicate) LIKE '%víctima%' OR lower(predicate) LIKE '%victim%')) "
+            "THEN source_file || '|' || source_record END) AS victim_n, "
+            "count(DISTINCT CASE WHEN (prop = 'nc:protected' AND lower(value) = 'migrant') OR "
+            "(prop = 'nc:subjectCategory' AND upper(value) = 'MIGRANT') THEN source_file || '|' || source_record END) AS migrant_n, "
+            f"count(DISTINCT CASE WHEN (prop = 'nc:subjectCategory' AND upper(value) IN ({susp})) OR "
+            f"(prop = 'nc:reportedRole' AND lower(value) IN ({roles})) OR "
+            "(prop = 'name' AND predicate IS NOT NULL AND lower(predicate) NOT LIKE '%ctim%' AND lower(predicate) NOT LIKE '%witness%') "
+            "THEN source_file || '|' || source_record END) AS suspect_n, "
             "max(CASE WHEN prop = 'nc:custody' THEN value END) AS custody, "
             "min(CASE WHEN prop IN ('country', 'nationality') THEN value END) AS country, "
             "max(observed) AS last_obs "
@@ -208,15 +217,15 @@ def load_nodes(store: Store, viewer: Viewer, ids: Sequence[str] | None = None) -
         info.schema[cid] = schema
         info.label[cid] = cols_all["name_min"][i] or cols_all["alt_label"][i] or cid
         if schema == "Person":
-            explicit = cols_all["protected"][i]
-            # An agency's category is a record, not truth: smugglers often claim to be migrants. A
-            # person counts as protected when a source says so explicitly (nc:protected), or when
-            # victim/migrant records outnumber every record of them as a suspect or with a role.
-            cat_protected = cols_all["prot_n"][i] > cols_all["susp_n"][i] + cols_all["role_n"][i]
-            if explicit:
-                info.protected[cid] = str(explicit).lower()
-            elif cat_protected:
-                info.protected[cid] = cols_all["victim_cat"][i] or "migrant"
+            # Any record of a person as a victim protects them. A migrant record is an agency's
+            # category, not truth (smugglers caught with a group often pass as migrants), so it
+            # protects unless the records of them as a suspect (a suspect category, an agency's
+            # role for them, a criminal-intelligence record with a predicate) outnumber it; a tie
+            # protects.
+            if cols_all["victim_n"][i]:
+                info.protected[cid] = "victim"
+            elif cols_all["migrant_n"][i] and cols_all["migrant_n"][i] >= cols_all["suspect_n"][i]:
+                info.protected[cid] = "migrant"
             if cols_all["custody"][i]:
                 info.custody[cid] = cols_all["custody"][i]
             if cols_all["country"][i]:

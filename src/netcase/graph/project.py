@@ -22,10 +22,22 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from netcase.graph.config import EVENT_SCHEMATA, VALUE_TYPES, GraphConfig
 from netcase.graph.load import Edges, NodeInfo
+
+
+def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, uniques) of an array of strings, hashed in Arrow (sorting millions of Python
+    strings with numpy is what made the first version slow)."""
+    if not len(values):
+        return np.array([], dtype=np.int64), np.array([], dtype=object)
+    enc = pa.array(values, type=pa.string()).dictionary_encode()
+    codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, np.array(enc.dictionary.to_pylist(), dtype=object)
 
 
 def is_value_node(node: str) -> bool:
@@ -67,23 +79,25 @@ class Projection:
 
 
 def _recency(last_seen: np.ndarray, newest: date | None, cfg: GraphConfig) -> np.ndarray:
-    out = np.ones(len(last_seen))
-    if newest is None:
-        return out
-    for i, d in enumerate(last_seen):
-        if d is not None:
-            age = (newest - d).days
-            out[i] = max(cfg.recency_floor, 0.5 ** (max(age, 0) / cfg.half_life_days))
-    return out
+    if newest is None or not len(last_seen):
+        return np.ones(len(last_seen))
+    days = np.array(last_seen, dtype="datetime64[D]")
+    age = (np.datetime64(newest, "D") - days).astype("float64")  # NaT -> nan
+    rec = np.maximum(cfg.recency_floor, 0.5 ** (np.maximum(age, 0.0) / cfg.half_life_days))
+    return np.where(np.isnan(age), 1.0, rec)
 
 
 def link_weights(edges: Edges, info: NodeInfo, cfg: GraphConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per edge row: weight (kind x count x recency), and the types of both ends."""
-    src_t = np.array([node_type(n, info) for n in edges.src], dtype=object)
-    dst_t = np.array([node_type(n, info) for n in edges.dst], dtype=object)
+    # Types are looked up once per distinct node, not once per link.
+    inv, uniq = factorize(np.concatenate([edges.src, edges.dst]))
+    utype = np.array([node_type(n, info) for n in uniq], dtype=object)
+    n = len(edges)
+    src_t, dst_t = utype[inv[:n]], utype[inv[n:]]
     # The object end decides the kind of link (a phone, a trip); person-person links count as Person.
     kind_t = np.where(src_t == "Person", dst_t, src_t)
-    kw = np.array([cfg.weight_of(t) for t in kind_t])
+    ut, tinv = np.unique(kind_t.astype(str), return_inverse=True)
+    kw = np.array([cfg.weight_of(t) for t in ut])[tinv] if len(ut) else np.array([])
     w = kw * (1.0 + np.log(np.maximum(edges.count, 1))) * _recency(edges.last_seen, info.last_date, cfg)
     return w, src_t, dst_t
 
@@ -111,16 +125,19 @@ def customers(edges: Edges, src_t: np.ndarray, dst_t: np.ndarray) -> set[str]:
     documents): relatives paying a migrant's fee and the ordinary senders and receivers a
     money-service business serves. They are clients, not members: they must not pull a money
     collector into a community of their own, nor form "networks" of family remittances."""
-    kinds: dict[str, set[str]] = {}
-    for s, d, k, st, dt in zip(edges.src, edges.dst, edges.kind, src_t, dst_t, strict=True):
-        if st == "Person" and dt == "Person":
-            kinds.setdefault(s, set()).add("Person")
-            kinds.setdefault(d, set()).add("Person")
-        elif st == "Person" and dt not in VALUE_TYPES:
-            kinds.setdefault(s, set()).add(k)
-        elif dt == "Person" and st not in VALUE_TYPES:
-            kinds.setdefault(d, set()).add(k)
-    return {p for p, ks in kinds.items() if ks - NEUTRAL_KINDS and ks - NEUTRAL_KINDS <= PAYMENT_KINDS}
+    values = np.array(VALUE_TYPES, dtype=object)
+    sp_, dp_ = src_t == "Person", dst_t == "Person"
+    pp = sp_ & dp_
+    left = sp_ & ~dp_ & ~np.isin(dst_t, values)
+    right = dp_ & ~sp_ & ~np.isin(src_t, values)
+    person = np.concatenate([edges.src[left], edges.dst[right], edges.src[pp], edges.dst[pp]]).astype(str)
+    kind = np.concatenate([edges.kind[left], edges.kind[right], np.full(2 * int(pp.sum()), "Person", dtype=object)]).astype(str)
+    neutral = np.isin(kind, list(NEUTRAL_KINDS))
+    person, kind = person[~neutral], kind[~neutral]
+    paying = np.isin(kind, list(PAYMENT_KINDS))
+    anything = set(person.tolist())
+    other = set(person[~paying].tolist())
+    return anything - other
 
 
 def project(edges: Edges, info: NodeInfo, cfg: GraphConfig) -> Projection:
@@ -136,26 +153,37 @@ def project(edges: Edges, info: NodeInfo, cfg: GraphConfig) -> Projection:
     clients = customers(Edges(src, dst, edges.kind[keep], edges.count[keep], edges.last_seen[keep], edges.sample[keep]), src_t, dst_t)
     sp_ = src_t == "Person"
     dp_ = dst_t == "Person"
-    persons = np.unique(np.concatenate([src[sp_], dst[dp_]])) if len(src) else np.array([], dtype=object)
-    objects = np.unique(np.concatenate([src[~sp_], dst[~dp_]])) if len(src) else np.array([], dtype=object)
-    pidx = {p: i for i, p in enumerate(persons)}
-    oidx = {o: i for i, o in enumerate(objects)}
+    persons = factorize(np.concatenate([src[sp_], dst[dp_]]))[1]
+    objects = factorize(np.concatenate([src[~sp_], dst[~dp_]]))[1]
+    p_set, o_set = pa.array(persons, type=pa.string()), pa.array(objects, type=pa.string())
     otypes = np.array([node_type(o, info) for o in objects], dtype=object)
     n_p, n_o = len(persons), len(objects)
     active = np.array([p not in info.protected and p not in clients for p in persons], dtype=bool)
 
+    def pos_p(a: np.ndarray) -> np.ndarray:
+        return pc.index_in(pa.array(a, type=pa.string()), value_set=p_set).to_numpy(zero_copy_only=False).astype(np.int64)
+
+    def pos_o(a: np.ndarray) -> np.ndarray:
+        return pc.index_in(pa.array(a, type=pa.string()), value_set=o_set).to_numpy(zero_copy_only=False).astype(np.int64)
+
     # Person-object (B), object-object (C), person-person (D) links.
     po = sp_ ^ dp_
-    pr = [pidx[s] if a else pidx[d] for s, d, a in zip(src[po], dst[po], sp_[po], strict=True)]
-    oc = [oidx[d] if a else oidx[s] for s, d, a in zip(src[po], dst[po], sp_[po], strict=True)]
-    B = sp.csr_matrix((w[po], (pr, oc)), shape=(n_p, n_o))
+    pcol = np.where(sp_[po], src[po], dst[po])
+    ocol = np.where(sp_[po], dst[po], src[po])
+    B = sp.csr_matrix((w[po], (pos_p(pcol), pos_o(ocol))), shape=(n_p, n_o))
     oo = ~sp_ & ~dp_
-    ci = np.array([oidx[s] for s in src[oo]], dtype=np.int64)
-    cj = np.array([oidx[d] for d in dst[oo]], dtype=np.int64)
-    C = sp.csr_matrix((np.concatenate([w[oo], w[oo]]), (np.concatenate([ci, cj]), np.concatenate([cj, ci]))), shape=(n_o, n_o))
+    ci, cj = pos_o(src[oo]), pos_o(dst[oo])
+    # Two-hop attachment runs only from what a person holds (a phone, a vehicle, an account) to an
+    # event (a call, a trip, a payment): the caller is on the call made from their phone, but two
+    # people who called the same number are not thereby linked to each other's phones.
+    ev = np.isin(otypes, EVENT_SCHEMATA)
+    fwd = ~ev[ci] & ev[cj]
+    bwd = ev[ci] & ~ev[cj]
+    rows = np.concatenate([ci[fwd], cj[bwd]])
+    cols = np.concatenate([cj[fwd], ci[bwd]])
+    C = sp.csr_matrix((np.concatenate([w[oo][fwd], w[oo][bwd]]), (rows, cols)), shape=(n_o, n_o))
     pp = sp_ & dp_
-    di = np.array([pidx[s] for s in src[pp]], dtype=np.int64)
-    dj = np.array([pidx[d] for d in dst[pp]], dtype=np.int64)
+    di, dj = pos_p(src[pp]), pos_p(dst[pp])
     ok = active[di] & active[dj] if len(di) else np.array([], dtype=bool)
     di, dj, wd = di[ok], dj[ok], w[pp][ok]
     D = sp.csr_matrix((np.concatenate([wd, wd]), (np.concatenate([di, dj]), np.concatenate([dj, di]))), shape=(n_p, n_p))
@@ -172,9 +200,10 @@ def project(edges: Edges, info: NodeInfo, cfg: GraphConfig) -> Projection:
                      "communities": None, "rule": rule, "reason": why, "action": "cut"})
     proj = Projection(persons, objects, otypes, B, C, D, reach, active=active, clients=clients, hubs=hubs)
     _cut(proj, np.flatnonzero(is_hub))
-    Ep = proj.attach.tocsr()
-    for i in np.flatnonzero(np.array([p in info.protected for p in persons], dtype=bool)):
-        proj.protected_attach[str(persons[i])] = {str(objects[j]) for j in Ep[i].indices}
+    prot_rows = np.flatnonzero(np.array([p in info.protected for p in persons], dtype=bool))
+    sub = proj.attach.tocsr()[prot_rows].tocoo()
+    for i, j in zip(sub.row, sub.col, strict=True):
+        proj.protected_attach.setdefault(str(persons[prot_rows[i]]), set()).add(str(objects[j]))
     return proj
 
 
@@ -201,7 +230,7 @@ def _cut(proj: Projection, cut: np.ndarray) -> None:
     keep[cut] = 0.0
     K = sp.diags(keep)
     proj.B = B = (proj.B @ K).tocsr()
-    proj.C = C = (K @ proj.C @ K).tocsr()
+    proj.C = C = (K @ proj.C @ K).tocsr()  # directed: holdings -> events
     E = _attach(B, C)
     r = _reach(E, proj.active, proj.object_types)
     scale = np.where(r >= 2, 1.0 / np.maximum(r - 1, 1), 0.0)
