@@ -68,6 +68,8 @@ class Renderer:
     def __init__(self, dice: Dice, rates: NoiseRates) -> None:
         self.d = dice
         self.r = rates
+        # How far this level is from the default: scales the per-source rates writers pass explicitly.
+        self.k = rates.typo / BASE.typo
 
     # -- names ----------------------------------------------------------------------------
     def typo(self, word: str) -> str:
@@ -148,7 +150,7 @@ class Renderer:
     def dob(self, true: date | None, missing: float | None = None) -> date | None:
         """A recorded date of birth: missing, off by one, day/month swapped, or right."""
         d, r = self.d, self.r
-        if true is None or d.chance(r.dob_missing if missing is None else missing):
+        if true is None or d.chance(r.dob_missing if missing is None else min(0.95, missing * self.k)):
             return None
         x = d.u()
         if x < r.dob_swap and true.day <= 12 and true.day != true.month:
@@ -166,7 +168,7 @@ class Renderer:
     def phone(self, number: tuple[str, str] | None, missing: float | None = None, local_country: str = "") -> str:
         """A phone number in one of the local or international forms people write."""
         d = self.d
-        if number is None or d.chance(self.r.phone_missing if missing is None else missing):
+        if number is None or d.chance(self.r.phone_missing if missing is None else min(0.95, missing * self.k)):
             return ""
         cc, nsn = number
         return format_phone(cc, nsn, d.below(5), local=(CALLING_CODE.get(local_country) == cc))

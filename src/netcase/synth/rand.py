@@ -40,11 +40,22 @@ class Dice:
 
     def chance(self, p: float) -> bool:
         """True with probability ``p``."""
-        return self.u() < p
+        # Inlined ``u()``: this is the hottest call of the generator.
+        i = self._i
+        if i >= self._n:
+            self._buf = self.rng.random(self._n).tolist()
+            i = 0
+        self._i = i + 1
+        return self._buf[i] < p
 
     def below(self, n: int) -> int:
         """An integer in ``[0, n)``."""
-        return int(self.u() * n)
+        i = self._i
+        if i >= self._n:
+            self._buf = self.rng.random(self._n).tolist()
+            i = 0
+        self._i = i + 1
+        return int(self._buf[i] * n)
 
     def between(self, lo: int, hi: int) -> int:
         """An integer in ``[lo, hi]``."""
@@ -52,7 +63,12 @@ class Dice:
 
     def pick(self, seq: Sequence[T]) -> T:
         """A uniformly chosen element."""
-        return seq[int(self.u() * len(seq))]
+        i = self._i
+        if i >= self._n:
+            self._buf = self.rng.random(self._n).tolist()
+            i = 0
+        self._i = i + 1
+        return seq[int(self._buf[i] * len(seq))]
 
     def weighted(self, items: Sequence[T], cum: Sequence[float]) -> T:
         """An element chosen by cumulative weights ``cum`` (last value is the total)."""
@@ -96,7 +112,13 @@ class Dice:
 
     def digits(self, n: int) -> str:
         """``n`` random decimal digits."""
-        return "".join("0123456789"[int(self.u() * 10)] for _ in range(n))
+        # One uniform carries about 15 decimal digits; draw in chunks of 12.
+        out = []
+        while n > 0:
+            k = min(n, 12)
+            out.append(f"{int(self.u() * 10 ** k):0{k}d}")
+            n -= k
+        return "".join(out)
 
     def letters(self, n: int) -> str:
         """``n`` random capital letters (no I, O, Q: plates and passports avoid them)."""

@@ -35,7 +35,7 @@ SCALES: dict[str, Scale] = {
     "small": Scale(orgs=45, trip_rate=0.9, background_transfers=1.0, solo_encounters=0.25, calls_per_extraction=60),
     "medium": Scale(orgs=220, trip_rate=1.0, background_transfers=1.0, solo_encounters=0.25,
                     calls_per_extraction=80),
-    "large": Scale(orgs=800, trip_rate=1.1, background_transfers=1.2, solo_encounters=0.25,
+    "large": Scale(orgs=1000, trip_rate=1.1, background_transfers=1.2, solo_encounters=0.25,
                    calls_per_extraction=90),
 }
 

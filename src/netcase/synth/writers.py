@@ -137,6 +137,7 @@ class Writers:
         self.counts: dict[str, int] = {}
         self.p = world.people
         self.case_of_investigation: dict[str, str] = {}  # investigation id -> indictment case id
+        self.clients: dict[int, list[int]] = {}  # org -> relatives who paid it (for call records)
 
     # -- helpers --------------------------------------------------------------------------
     def _count(self, name: str, n: int = 1) -> None:
@@ -262,9 +263,13 @@ class Writers:
         else:
             disposition = "Referred for 1324 prosecution"
         birth = p.nat if d.chance(0.9) else ""
+        phone = r.phone(p.phone, missing=0.45)
+        if not phone and p.role in ("migrant", "victim") and d.chance(0.12):
+            # Migrants without a phone give the shelter's number as their contact: a hub.
+            phone = format_phone(*self.w.shelter_phone, d.below(5))
         out.writerow((rid, us_date(when), sector, station, district, lat, lon, event_id, group, category,
                       last, first, middle, us_date(dob), p.sex, p.nat, birth,
-                      r.phone(p.phone, missing=0.45), doc_type, doc_no, *veh, disposition, harm, deaths))
+                      phone, doc_type, doc_no, *veh, disposition, harm, deaths))
 
     # -- case reports ---------------------------------------------------------------------
     def case_reports(self, agency: str) -> None:
@@ -524,6 +529,7 @@ class Writers:
         """Who a partner country reports: local members, rescued migrants and victims."""
         rows: list[tuple[int, int, str, bool, Trip | None]] = []
         for org in self.w.orgs:
+            first_row = len(rows)
             local = [pid for pid in org.members if self.p[pid].country == country]
             for pid in local:
                 role = self.p[pid].role
@@ -535,6 +541,10 @@ class Writers:
                     delito = T.DELITOS["laundering"] if role == "financier" and d.chance(0.5) else (
                         T.DELITOS["trafficking"] if d.chance(0.15) else T.DELITOS["smuggling"])
                     rows.append((day, pid, delito, d.chance(0.35), trip))
+            if org.home == country and len(rows) == first_row:
+                # Police at home know at least one recruiter of every local network.
+                pid = org.by_role["recruiter"][0]
+                rows.append((d.below(DAYS), pid, T.DELITOS["smuggling"], d.chance(0.35), None))
             for t in org.trips:
                 if country == "MEX" and d.chance(0.03):
                     # A group rescued in Mexico (a stash house or a truck stopped on the highway).
@@ -566,6 +576,9 @@ class Writers:
         place = self.w.places.get(p.city)
         municipio = p.city if p.country == country else ""
         estado = place.admin if place and p.country == country else ""
+        address = p.addr if d.chance(0.6) else ""
+        if p.role in ("migrant", "victim") and country == "MEX" and d.chance(0.35):
+            address = T.BUS_TERMINAL  # rescued migrants give the bus terminal: a hub address
         plate = ""
         if p.org >= 0 and d.chance(0.2):
             org = self.w.orgs[p.org]
@@ -574,7 +587,7 @@ class Writers:
                 plate = owned[0].plate
         out.writerow((folio, es_date(when), inst, country, nombre, pat, mat,
                       p.alias if p.alias and d.chance(0.6) else "", es_date(dob), "H" if p.sex == "M" else "M",
-                      nac, r.phone(p.phone, local_country=country), p.addr if d.chance(0.6) else "", municipio,
+                      nac, r.phone(p.phone, local_country=country), address, municipio,
                       estado, delito, plate, "si" if detained else "no"))
 
     # -- money ----------------------------------------------------------------------------
@@ -592,15 +605,16 @@ class Writers:
             collectors = org.by_role.get("financier") or org.by_role["leader"]
             for t in org.trips:
                 share = 0.04 if t.migrants is None else 0.15
-                for i in range(t.size):
-                    if not d.chance(share):
-                        continue
+                # Only this MSB's share of the families pays through it; one draw per trip, not per migrant.
+                payers = d.sample(range(t.size), min(t.size, d.poisson(t.size * share)))
+                for i in sorted(payers):
                     if t.migrants is not None and i < len(t.migrants):
                         sender = self.w.relative_of(t.migrants[i])
                     else:
                         nat = org.home
                         sender = self.w.new_person("relative", -1, nat, d.pick(T.DESTINATIONS), "USA",
                                                    (25, 65)).pid
+                    self.clients.setdefault(org.idx, []).append(sender)
                     receiver = d.pick(collectors)
                     n_inst = 1 + d.below(3)
                     for k in range(n_inst):
@@ -689,7 +703,8 @@ class Writers:
                 # Who this handset talks to: mostly its own organisation, weighted toward coordinators.
                 mates = [m for m in org.members if m != pid]
                 mate_cum = cumulative([4.0 if self.p[m].role in ("leader", "coordinator") else 1.0 for m in mates])
-                family = [self.w.stranger(p.city, p.country, p.nat) for _ in range(1 + d.below(3))]
+                family = [self.w.phone_for(p.city, p.country, d) for _ in range(1 + d.below(3))]
+                clients = self.clients.get(p.org, [])
                 others = by_plaza.get(org.sectors[0], [])
                 calls = []
                 for _ in range(n_calls):
@@ -703,8 +718,11 @@ class Writers:
                         other = self.w.member_number(d.pick(others), cday)  # the next stage's coordinator
                     elif x < 0.77:
                         other = self.w.shelter_phone
-                    elif x < 0.87:
-                        other = self.p[d.pick(family)].phone
+                    elif x < 0.83:
+                        other = d.pick(family)
+                    elif x < 0.89 and clients:
+                        # Families of migrants: instalments, and ransom calls from kidnappers.
+                        other = self.p[d.pick(clients)].phone
                     else:
                         other = self.w.phone_for(d.pick(T.DESTINATIONS + T.TRANSIT_CA), "USA" if d.chance(0.5)
                                                  else "MEX", d)
