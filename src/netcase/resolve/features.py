@@ -38,7 +38,9 @@ SECOND_SURNAME_PROPS = ("motherName",)
 ALIAS_PROPS = ("alias", "weakAlias")
 DOB_PROPS = ("birthDate",)
 COUNTRY_PROPS = ("nationality", "citizenship")
-BIRTHPLACE_PROPS = ("birthPlace", "birthCountry", "country")
+BIRTHPLACE_PROPS = ("birthCountry", "birthPlace")
+# Where the record was made or the person lives: the default region for local phone numbers only.
+RESIDENCE_PROPS = ("country",)
 PHONE_PROPS = ("phone",)
 EMAIL_PROPS = ("email",)
 DOC_PROPS = ("idNumber", "passportNumber", "taxNumber", "socialSecurityNumber", "innCode")
@@ -47,7 +49,7 @@ ACCOUNT_PROPS = ("nc:account", "accountNumber")
 SEX_PROPS = ("gender",)
 PERSON_PROPS: tuple[str, ...] = (
     *NAME_PROPS, *GIVEN_PROPS, *SURNAME_PROPS, *SECOND_SURNAME_PROPS, *ALIAS_PROPS, *DOB_PROPS,
-    *COUNTRY_PROPS, *BIRTHPLACE_PROPS, *PHONE_PROPS, *EMAIL_PROPS, *DOC_PROPS, *ADDRESS_PROPS,
+    *COUNTRY_PROPS, *BIRTHPLACE_PROPS, *RESIDENCE_PROPS, *PHONE_PROPS, *EMAIL_PROPS, *DOC_PROPS, *ADDRESS_PROPS,
     *ACCOUNT_PROPS, *SEX_PROPS,
 )
 
@@ -124,7 +126,8 @@ def mention_row(m: Mention) -> dict[str, Any]:
     dob_raw = _first(p, DOB_PROPS)
     dob = parse_date(dob_raw) if dob_raw else None
     country = country_code(_first(p, COUNTRY_PROPS)) or country_code(_first(p, BIRTHPLACE_PROPS))
-    phones = _nonempty(phone_e164(v, country) for v in _all(p, PHONE_PROPS))
+    region = country or country_code(_first(p, RESIDENCE_PROPS))
+    phones = _nonempty(phone_e164(v, region) for v in _all(p, PHONE_PROPS))
     ids = _nonempty(
         [*(document_key(v) for v in _all(p, DOC_PROPS)),
          *("E:" + k for v in _all(p, EMAIL_PROPS) if (k := email_key(v))),

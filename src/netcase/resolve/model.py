@@ -41,6 +41,14 @@ def _comparison(name: str, levels: list[tuple[str, str | None]]) -> dict[str, An
         if cond is None:
             continue
         out.append({"sql_condition": cond, "label_for_charts": label})
+    # Starting m values (agreement levels likely among true matches): EM refines them; a table too
+    # small for EM to learn a level keeps this prior instead of failing.
+    n = len(out)
+    m = [0.9 * (0.35 ** i) for i in range(n - 1)]
+    m.append(max(0.02, 1 - sum(m)))
+    total = sum(m)
+    for level, mp in zip(out, m, strict=True):
+        level["m_probability"] = mp / total
     return {"output_column_name": name, "comparison_levels": out, "comparison_description": name}
 
 
@@ -120,11 +128,13 @@ def blocking_rules() -> list[str]:
     come in both directions so that a new record finds old ones the same way a full run does.
     """
     return [
-        "l.given1 = r.given1 AND l.surname1 = r.surname1",
+        "l.given1 = r.given1 AND l.surname1 = r.surname1 AND l.surname2 = r.surname2",
+        "l.given1 = r.given1 AND l.surname1 = r.surname1 AND l.dob_year = r.dob_year",
         "l.surname1 = r.surname1 AND l.dob = r.dob",
         "l.given1 = r.given1 AND l.dob = r.dob",
-        "l.given1 = r.given1 AND l.surname1 = r.surname2",
-        "l.given1 = r.given1 AND l.surname2 = r.surname1",
+        "l.given1 = r.given1 AND l.surname1 = r.surname2 AND l.surname2 = r.surname1",
+        "l.given1 = r.given1 AND l.surname1 = r.surname2 AND l.dob_year = r.dob_year",
+        "l.given1 = r.given1 AND l.surname2 = r.surname1 AND l.dob_year = r.dob_year",
         "l.given_ph = r.given_ph AND l.surname1_ph = r.surname1_ph AND l.dob_year = r.dob_year",
         "l.dob = r.dob_swap AND l.surname1 = r.surname1",
     ]
@@ -195,7 +205,7 @@ def open_session(table: pa.Table, model_json: str | None = None, backend: str = 
     return Session(linker, db_api, sdf)
 
 
-def train(session: Session, *, seed: int = 1, max_pairs: float = 2e6) -> str:
+def train(session: Session, *, seed: int = 1, max_pairs: float = 1e6) -> str:
     """Train by EM without labels and return the model as Splink JSON.
 
     The prior (two random records match) comes from pairs that share a document or a full name
@@ -211,11 +221,12 @@ def train(session: Session, *, seed: int = 1, max_pairs: float = 2e6) -> str:
     ]
     linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    # EM on a bounded sample of the blocked pairs: its cost stays flat as the data grows.
     linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("given1", "surname1"), fix_u_probabilities=True
+        block_on("given1", "surname1", "surname2"), fix_u_probabilities=True, max_pairs=max_pairs
     )
     linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("dob"), fix_u_probabilities=True
+        block_on("dob", "country"), fix_u_probabilities=True, max_pairs=max_pairs
     )
     return model_json(session)
 

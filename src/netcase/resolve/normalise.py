@@ -48,6 +48,7 @@ NATIONALITY_WORDS = {
 }
 
 
+@lru_cache(maxsize=1 << 18)
 def fold(text: str | None) -> str:
     """Lower case, accents and ñ folded to ASCII, punctuation to spaces, spaces collapsed.
 
@@ -168,6 +169,7 @@ def _make(given: list[str], surnames: list[str]) -> PersonName:
     return PersonName(tuple(given), s1, s2, canon, alts, tokens)
 
 
+@lru_cache(maxsize=1 << 18)
 def parse_name(
     full: str | None = None,
     *,
@@ -228,6 +230,7 @@ def parse_name(
     return _make(_given_words(words[:cut]), _surname_groups(words[cut:]))
 
 
+@lru_cache(maxsize=1 << 18)
 def phonetic(word: str | None) -> str | None:
     """A sound key for a folded name word, tuned for Spanish spellings before Metaphone.
 
@@ -248,6 +251,7 @@ def phonetic(word: str | None) -> str | None:
     return jellyfish.metaphone(w) or None
 
 
+@lru_cache(maxsize=1 << 18)
 def alias_key(alias: str | None) -> str | None:
     """An alias's matching key: folded, leading article dropped ("El Güero" → "guero").
 
@@ -260,6 +264,7 @@ def alias_key(alias: str | None) -> str | None:
     return " ".join(words) or None
 
 
+@lru_cache(maxsize=1 << 18)
 def country_code(value: str | None) -> str | None:
     """A trigraph from a trigraph, an ISO alpha-2 code, a country name or a Spanish nationality."""
     if not value:
@@ -277,6 +282,7 @@ def country_code(value: str | None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1 << 18)
 def phone_e164(value: str | None, country: str | None = None) -> str | None:
     """A phone number in E.164, reading local numbers with ``country`` (trigraph or alpha-2) as default.
 
@@ -320,6 +326,7 @@ _DATE_PATTERNS = (
 )
 
 
+@lru_cache(maxsize=1 << 18)
 def parse_date(value: str | None, order: str = "MDY") -> str | None:
     """An ISO date from ISO, ``MM/DD/YYYY`` (``order="MDY"``) or ``DD/MM/YYYY`` (``order="DMY"``).
 
@@ -360,6 +367,7 @@ def swap_day_month(iso: str | None) -> str | None:
     return swapped if swapped != iso else None
 
 
+@lru_cache(maxsize=1 << 18)
 def document_key(value: str | None) -> str | None:
     """A document number's key: upper case letters and digits only; all-same-digit fillers refused."""
     if not value:
@@ -393,6 +401,7 @@ def email_key(value: str | None) -> str | None:
     return value.strip().lower()
 
 
+@lru_cache(maxsize=1 << 18)
 def address_key(value: str | None) -> str | None:
     """An address's key: folded words with common street words abbreviated alike."""
     text = fold(value).replace(",", " ")

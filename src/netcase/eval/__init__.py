@@ -1,0 +1,1 @@
+"""Metrics against the synthetic world's ground truth."""
