@@ -174,3 +174,52 @@ def test_verifier_rejects_any_single_change(store: Store, kind: str, i: int, j: 
         assert not report.ok, (kind, i, j, field)
         raise Rollback
     assert audit.verify(store).ok  # the rollback restored the log
+
+
+def test_record_read_pseudonymises_protected_people(store: Store) -> None:
+    from netcase.access.testing import insert_statements, statement_row
+
+    insert_statements(store, [statement_row("v9", "nc:protected", "victim"), statement_row("s9", "name", "X")])
+    audit.record_read(store, ANN, "entity", "v9", now=T0)
+    audit.record_read(store, ANN, "entity", "s9", now=T0)
+    audit.record_read(store, ANN, "network", "net-3", now=T0)
+    got = [(e.action, e.object_id) for e in audit.entries(store)]
+    assert got[1:] == [("read:entity", "s9"), ("read:network", "net-3")]
+    assert got[0][0] == "read:victim" and got[0][1] != "v9" and got[0][1].startswith("P-")
+
+
+def test_cli_verify_with_a_kept_tree_head(store: Store, store_url: str, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from netcase.cli import build_app
+
+    _fill(store, 3)
+    store.close()
+    app, runner = build_app(), CliRunner()
+    sth = tmp_path / "sth.json"
+    r = runner.invoke(app, ["audit", "sth", "--db", store_url, "--out", str(sth)])
+    assert r.exit_code == 0, r.output
+    assert json.loads(sth.read_text())["tree_size"] == 3
+    # the store's own checkpoint row is removed: the auditor's file is what remains
+    from netcase.store import open_store
+
+    with open_store(store_url) as s:
+        s.execute("DELETE FROM audit_tree_heads")
+        _fill(s, 2)
+    r = runner.invoke(app, ["audit", "verify", "--db", store_url, "--sth", str(sth), "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["checked_heads"] == 1
+    r = runner.invoke(app, ["audit", "proof", "--old-size", "3", "--db", store_url])
+    assert r.exit_code == 0 and len(json.loads(r.output)["proof"]) >= 1
+    with open_store(store_url) as s:
+        s.execute("UPDATE audit_log SET object_id = 'e9' WHERE seq = 1")
+        # the attacker re-signs: delete and replay the log with the changed entry
+        rows = s.query(f"SELECT {', '.join(COLS)} FROM audit_log ORDER BY seq")
+        s.execute("DELETE FROM audit_log")
+        s.execute("DELETE FROM audit_head")
+        for row in rows:
+            audit.record(s, row[2], row[4], object_type=row[5], object_id=row[6], now=row[1], source=row[3])
+    r = runner.invoke(app, ["audit", "verify", "--db", store_url])
+    assert r.exit_code == 0  # self-consistent after re-signing...
+    r = runner.invoke(app, ["audit", "verify", "--db", store_url, "--sth", str(sth)])
+    assert r.exit_code == 1 and "not consistent" in r.output  # ...but the kept head exposes it

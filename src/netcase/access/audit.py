@@ -292,6 +292,32 @@ def record(
     return entry.seq
 
 
+def record_read(
+    store: Store,
+    viewer: Viewer,
+    object_type: str,
+    object_id: str,
+    *,
+    outcome: str = "ok",
+    now: datetime | None = None,
+    source: str = "local",
+    details: dict[str, Any] | None = None,
+) -> int:
+    """Audit a read of an entity, network, plan, case or victim record.
+
+    An entity id of a protected person (victim, minor) is written as its pseudonym and the action
+    becomes ``read:victim``, so readers of the log learn who opened a victim record, never whose.
+    """
+    from netcase.access.policy import is_protected_victim, pseudonym, pseudonym_secret
+
+    action = f"read:{object_type}"
+    if object_type in ("entity", "victim") and is_protected_victim(store, object_id):
+        object_id = pseudonym(object_id, Viewer.system(), secret=pseudonym_secret(store))
+        action = "read:victim"
+    return record(store, viewer, action, object_type=object_type, object_id=object_id, outcome=outcome, now=now,
+                  source=source, details=details)
+
+
 def search_digest(store: Store, term: str) -> str:
     """A keyed digest of a search term: the log proves a search happened without holding a name.
 
