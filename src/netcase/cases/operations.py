@@ -6,8 +6,9 @@ less than ``buffer`` apart (a raid ending at 06:00 still warns a surveillance te
 operations not yet over at ``now`` are considered: the point is officer safety before the event.
 
 The search is a sweep over start times: operations are sorted by start and kept in an active
-heap ordered by end; an operation is compared only with the operations still active when it
-starts. That is O(n log n + k) for k overlapping pairs, instead of all n² pairs.
+heap ordered by end, and the active ones in a grid of cells about ``max_km`` wide; an operation
+is compared only with the operations still active when it starts and in the 3 x 3 cells around
+it. That is O(n log n) plus the near candidates, instead of all n² pairs.
 """
 
 from __future__ import annotations
@@ -67,35 +68,59 @@ class OperationConflict:
 def find_operation_conflicts(
     ops: Sequence[Operation], *, max_km: float, buffer: timedelta, now: datetime | None = None,
 ) -> list[OperationConflict]:
-    """All cross-agency pairs within ``max_km`` whose windows are less than ``buffer`` apart (sweep).
+    """All cross-agency pairs within ``max_km`` whose windows are less than ``buffer`` apart.
+
+    A sweep by start time with a heap of active operations ordered by (buffered) end; the active
+    operations are also kept in a grid of cells at least ``max_km`` wide, so an operation is compared
+    only with active operations in its own and the eight neighbouring cells.
 
     ``overlap_start``/``overlap_end`` is the shared window (start after end when the windows only
     come within ``buffer`` of each other without overlapping).
     """
     live = [o for o in ops if now is None or o.ends + buffer >= now]
+    if not live:
+        return []
     live.sort(key=lambda o: (o.starts, o.operation_id))
+    # Cell sizes in degrees: a degree of latitude is ~111.2 km everywhere; a degree of longitude
+    # shrinks with cos(latitude), so the widest latitude of the data sets it (conservatively).
+    lat_step = max(max_km, 1e-6) / 111.0
+    max_abs_lat = min(89.0, max(abs(o.latitude) for o in live) + lat_step)
+    lon_step = max(max_km, 1e-6) / (111.32 * max(math.cos(math.radians(max_abs_lat)), 1e-3))
+
+    def cell(o: Operation) -> tuple[int, int]:
+        return int(math.floor(o.latitude / lat_step)), int(math.floor(o.longitude / lon_step))
+
     active: list[tuple[datetime, int, Operation]] = []  # heap of (buffered end, seq, op)
+    grid: dict[tuple[int, int], dict[int, Operation]] = {}
     out: list[OperationConflict] = []
     for seq, op in enumerate(live):
-        start = op.starts
-        while active and active[0][0] < start:
-            heapq.heappop(active)
-        for _end, _seq, other in active:
-            if other.agency == op.agency:
-                continue
-            dist = haversine_km(op.latitude, op.longitude, other.latitude, other.longitude)
-            if dist > max_km:
-                continue
-            a, b = sorted((op, other), key=lambda o: o.operation_id)
-            out.append(OperationConflict(
-                alert_id="OA-" + hashlib.sha1(f"{a.operation_id}\x1f{b.operation_id}".encode()).hexdigest()[:16],
-                operation_a=a.operation_id,
-                operation_b=b.operation_id,
-                distance_km=round(dist, 3),
-                overlap_start=max(a.starts, b.starts),
-                overlap_end=min(a.ends, b.ends),
-            ))
+        while active and active[0][0] < op.starts:
+            _end, old_seq, old = heapq.heappop(active)
+            bucket = grid[cell(old)]
+            del bucket[old_seq]
+            if not bucket:
+                del grid[cell(old)]
+        ci, cj = cell(op)
+        for di in (-1, 0, 1):
+            for dj in (-1, 0, 1):
+                for other in grid.get((ci + di, cj + dj), {}).values():
+                    if other.agency == op.agency:
+                        continue
+                    dist = haversine_km(op.latitude, op.longitude, other.latitude, other.longitude)
+                    if dist > max_km:
+                        continue
+                    a, b = sorted((op, other), key=lambda o: o.operation_id)
+                    key = f"{a.operation_id}\x1f{b.operation_id}"
+                    out.append(OperationConflict(
+                        alert_id="OA-" + hashlib.sha1(key.encode()).hexdigest()[:16],
+                        operation_a=a.operation_id,
+                        operation_b=b.operation_id,
+                        distance_km=round(dist, 3),
+                        overlap_start=max(a.starts, b.starts),
+                        overlap_end=min(a.ends, b.ends),
+                    ))
         heapq.heappush(active, (op.ends + buffer, seq, op))
+        grid.setdefault((ci, cj), {})[seq] = op
     out.sort(key=lambda c: (c.overlap_start, c.alert_id))
     return out
 
