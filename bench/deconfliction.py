@@ -7,7 +7,7 @@ investigations by different agencies whose targets include the same true person
 Then the operation sweep is timed on growing random plans and checked against all pairs where
 that is still affordable.
 
-    .venv/bin/python bench/deconfliction.py --scale small --seed 7
+    .venv/bin/python bench/deconfliction.py --scale small --seeds 7,8,9
 """
 
 from __future__ import annotations
@@ -102,70 +102,98 @@ def sweep_timing(sizes: list[int], seed: int) -> list[tuple[object, ...]]:
     return rows
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--scale", default="small")
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--out", type=Path, default=None, help="World folder (default: a temporary one).")
-    ap.add_argument("--db", default=None, help="Store (default: OUT/netcase.duckdb).")
-    ap.add_argument("--reuse", action="store_true", help="Use an already generated, ingested, resolved store.")
-    args = ap.parse_args()
+BASES: tuple[tuple[str, set[str] | None], ...] = (
+    ("all bases", None),
+    ("resolution only (same_entity)", {"same_entity"}),
+    ("strong identifiers only", {"phone", "account", "plate", "document"}),
+)
 
+
+def one_world(scale: str, seed: int, out: Path, db: str, reuse: bool) -> dict[str, object]:
+    """Generate, ingest, resolve, deconflict one world; return its counts per basis and level."""
     from netcase.ingest.engine import ingest_paths
     from netcase.ingest.registry import default_loaders
     from netcase.resolve.engine import resolve
     from netcase.synth import generate
 
-    out = args.out or Path(tempfile.mkdtemp(prefix="netcase-deconf-"))
-    db = args.db or str(out / "netcase.duckdb")
-    timings: list[tuple[str, float]] = []
-    if not args.reuse:
+    timings: dict[str, float] = {}
+    if not reuse:
         t0 = time.perf_counter()
-        generate(scale=args.scale, seed=args.seed, out=out / "world")
-        timings.append(("generate", time.perf_counter() - t0))
+        generate(scale=scale, seed=seed, out=out / "world")
+        timings["generate"] = time.perf_counter() - t0
         for suffix in ("", ".wal"):
             Path(db + suffix).unlink(missing_ok=True)
     store = open_store(db)
     try:
-        if not args.reuse:
+        if not reuse:
             t0 = time.perf_counter()
             report = ingest_paths(store, [out / "world"], default_loaders())
             if report.failed:
                 raise SystemExit(f"ingest failed: {[f.error for f in report.failed]}")
-            timings.append(("ingest", time.perf_counter() - t0))
+            timings["ingest"] = time.perf_counter() - t0
             t0 = time.perf_counter()
             resolve(store)
-            timings.append(("resolve", time.perf_counter() - t0))
+            timings["resolve"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         run = evaluate(store, now=datetime.now(UTC).replace(tzinfo=None))
-        timings.append(("deconflict", time.perf_counter() - t0))
-
+        timings["deconflict"] = time.perf_counter() - t0
         inv_truth, tgt_truth = truth_pairs(out / "world", store)
-        rows = []
-        for label, kinds in (("all bases", None), ("resolution only (same_entity)", {"same_entity"}),
-                             ("strong identifiers only", {"phone", "account", "plate", "document"})):
+        counts: dict[tuple[str, str], tuple[int, int, int, int]] = {}
+        for label, kinds in BASES:
             chosen = [c for c in run.active if kinds is None or set(c.basis) & kinds]
             inv_pred = {frozenset((c.investigation_a, c.investigation_b)) for c in chosen}
             tgt_pred = {frozenset((c.target_a, c.target_b)) for c in chosen}
-            p, r, tp, fp, fn = prf(inv_pred, inv_truth)
-            rows.append((label, "investigation pairs", len(inv_truth), len(inv_pred), tp, fp, fn, round(p, 4),
-                         round(r, 4)))
-            p, r, tp, fp, fn = prf(tgt_pred, tgt_truth)
-            rows.append((label, "target pairs", len(tgt_truth), len(tgt_pred), tp, fp, fn, round(p, 4), round(r, 4)))
-        n_targets = store.scalar("SELECT count(*) FROM case_targets")
-        n_inv = store.scalar("SELECT count(*) FROM investigations")
+            for level, pred, truth in (("investigation pairs", inv_pred, inv_truth),
+                                       ("target pairs", tgt_pred, tgt_truth)):
+                _p, _r, tp, fp, _fn = prf(pred, truth)
+                counts[(label, level)] = (len(truth), len(pred), tp, fp)
+        return {"counts": counts, "timings": timings,
+                "investigations": store.scalar("SELECT count(*) FROM investigations"),
+                "targets": store.scalar("SELECT count(*) FROM case_targets")}
     finally:
         store.close()
 
-    sweep = sweep_timing([1000, 3000, 30000, 100000], args.seed)
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", default="small")
+    ap.add_argument("--seeds", default="7", help="Comma-separated seeds; figures are pooled over them.")
+    ap.add_argument("--out", type=Path, default=None, help="Work folder (default: a temporary one).")
+    ap.add_argument("--db", default=None, help="Store for a single seed (default: OUT/SEED/netcase.duckdb).")
+    ap.add_argument("--reuse", action="store_true", help="Use an already generated, ingested, resolved store.")
+    args = ap.parse_args()
+    seeds = [int(x) for x in args.seeds.split(",") if x.strip()]
+    out = args.out or Path(tempfile.mkdtemp(prefix="netcase-deconf-"))
+
+    worlds = []
+    for seed in seeds:
+        folder = out if (args.reuse and len(seeds) == 1) else out / str(seed)
+        db = args.db if (args.db and len(seeds) == 1) else str(folder / "netcase.duckdb")
+        worlds.append((seed, one_world(args.scale, seed, folder, db, args.reuse)))
+
+    rows = []
+    for label, _kinds in BASES:
+        for level in ("investigation pairs", "target pairs"):
+            true_n = alerted = tp = fp = 0
+            for _seed, w in worlds:
+                t, a, p_, f = w["counts"][(label, level)]  # type: ignore[index]
+                true_n, alerted, tp, fp = true_n + t, alerted + a, tp + p_, fp + f
+            precision = tp / alerted if alerted else 1.0
+            recall = tp / true_n if true_n else 1.0
+            rows.append((label, level, true_n, alerted, tp, fp, true_n - tp, round(precision, 4), round(recall, 4)))
+    per_world = [(seed, w["investigations"], w["targets"],
+                  ", ".join(f"{k} {v:.0f}" for k, v in w["timings"].items()))  # type: ignore[attr-defined]
+                 for seed, w in worlds]
+
+    sweep = sweep_timing([1000, 3000, 30000, 100000], seeds[0])
     body = (
-        f"World: `--scale {args.scale} --seed {args.seed}`; {n_inv} investigations, {n_targets} targets. "
-        "Truth: pairs of investigations of different agencies whose targets include the same true person "
+        f"Worlds: `--scale {args.scale}`, seeds {', '.join(map(str, seeds))} (pooled). Truth: pairs of "
+        "investigations of different agencies whose targets include the same true person "
         "(`truth/investigations.csv`); target pairs from `truth/records.csv`. Alerts from "
-        "`netcase.cases.deconflict.evaluate` after ingest and resolve (threshold 0.99).\n\n"
+        "`netcase.cases.deconflict.evaluate` after ingest and resolve (default threshold 0.99).\n\n"
         + markdown_table(("alerts counted", "level", "true pairs", "alerted", "TP", "FP", "FN", "precision",
                           "recall"), rows)
-        + "\n\nStage times (s): " + ", ".join(f"{k} {v:.1f}" for k, v in timings)
+        + "\n\n" + markdown_table(("seed", "investigations", "targets", "stage times (s)"), per_world)
         + "\n\nOperation deconfliction sweep (random plans over a month along the border, half of them "
           "at a few hundred busy places; 1 km, 2 h):\n\n"
         + markdown_table(("operations", "conflicts", "sweep s", "all pairs s", "same answer"), sweep)
