@@ -242,7 +242,7 @@ def test_hubs_are_busy(tiny_world: Path) -> None:
     wires = read_csv(tiny_world / "msb/wire_transfers.csv")
     agents = Counter(r["agent_id"] for r in wires)
     hub, count = agents.most_common(1)[0]
-    assert count > 0.3 * len(wires)
+    assert hub == "ELK-REY-0001" and count > 0.1 * len(wires)
     truth = {(r["source_file"], r["record_id"]): r["person_id"] for r in read_csv(tiny_world / "truth/records.csv")}
     persons = {r["person_id"]: r for r in read_csv(tiny_world / "truth/persons.csv")}
     orgs_at_hub = {persons[truth[("msb/wire_transfers.csv", f"{r['transfer_id']}:receiver")]]["org_id"]

@@ -120,6 +120,11 @@ class Renderer:
                 s = s[:1]
             elif d.chance(r.swap_surnames * scale):
                 s = [s[1], s[0]]
+        for j, sur_j in enumerate(s):
+            if sur_j.startswith(("de ", "del ")) and d.chance(r.drop_surname2 * 2 * scale):
+                # "de León" as "León", "de la Cruz" as "Cruz", or run together: "Deleón", "Delacruz".
+                bare = sur_j.split(" ")[-1]
+                s[j] = bare if d.chance(0.6) else sur_j.replace(" ", "").capitalize()
         if d.chance(r.typo * scale):
             if s and (d.chance(0.5) or not g):
                 j = d.below(len(s))

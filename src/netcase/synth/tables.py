@@ -276,3 +276,5 @@ AGENCY_UNITS = {"HSI": "HSI", "FBI": "FBI", "DEA": "DEA", "ATF": "ATF", "IRS-CI"
 SHELTER = ("Casa del Migrante Tapachula", "Tapachula")
 BUS_TERMINAL = "Central de Autobuses, Blvd. Hidalgo 1000, Reynosa, Tamps., MEX"
 HUB_AGENT = ("ELK-REY-0001", "Reynosa", "MEX")
+# Receivers in these towns often collect at the hub agent too (the Tamaulipas border corridor).
+HUB_AREA = ("Matamoros", "Nuevo Laredo", "Reynosa")

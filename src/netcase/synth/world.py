@@ -124,6 +124,7 @@ class Org:
     natsec: bool
     fee: tuple[int, int]
     violence: float
+    plaza_fee: int = 0  # per migrant, to the cartel of the plaza
     members: list[int] = field(default_factory=list)
     by_role: dict[str, list[int]] = field(default_factory=dict)
     burners: list[Burner] = field(default_factory=list)
@@ -451,7 +452,8 @@ def _make_org(w: World, idx: int, size: int, d: Dice) -> Org:
     org = Org(idx=idx, name="", aka=[], home=home,
               origins=tuple(d.sample(T.ORIGINS[home], 1 + d.below(2))), sectors=sectors, cartel=cartel,
               gang=gang, weapons=weapons, natsec=natsec, fee=(lo, hi),
-              violence=(0.5 + 2.5 * d.u() ** 3) * (1.8 if gang else 1.0))
+              violence=(0.5 + 2.5 * d.u() ** 3) * (1.8 if gang else 1.0),
+              plaza_fee=int(round(T.PLAZA_FEE[0] + d.u() * (T.PLAZA_FEE[1] - T.PLAZA_FEE[0]), -1)))
     # Members: one leader, the rest by role shares; at least one of each field role.
     roles = ["leader"]
     rest = max(size - 1, 4)

@@ -351,6 +351,12 @@ class Writers:
             ev: dict[str, Any] = {"type": "smuggling_trip", "date": iso(day_date(t.day)), "from": t.plaza,
                                   "crossing": t.sector, "to": dest, "migrants": t.size,
                                   "vehicle": vindex.get(t.vehicle), "participants": parts}
+            if d.chance(0.5):
+                ev["fee_per_migrant_usd"] = t.fee
+            if d.chance(0.3):
+                # Informants describe the "piso" paid to the group that controls the plaza.
+                ev["plaza_fee_usd"] = org.plaza_fee * t.size
+                ev["plaza_paid_to"] = org.cartel
             events.append(ev)
             self.truth.trip_seen(t, ref)
             if t.harm and d.chance(0.7):
@@ -419,6 +425,8 @@ class Writers:
                                       else d.pick(list(T.ROLE_REPORTED.values()))),
             "organization": org_label,
         }
+        if p.org >= 0 and self.w.orgs[p.org].gang and d.chance(0.5):
+            out["gang_affiliation"] = self.w.orgs[p.org].gang
         if d.chance(0.1):
             given = p.given[0].lower() if d.chance(0.5) else strip_accents(p.given[0]).lower()
             out["emails"] = [f"{strip_accents(given)}.{strip_accents(p.sur[0]).lower().replace(' ', '')}"
@@ -556,8 +564,11 @@ class Writers:
                     # Victims (or, back home, their families) report kidnapping and extortion.
                     victims = self.w.trip_migrants(t)[: t.harm_victims]
                     for pid in victims:
-                        who = pid if country == "MEX" or d.chance(0.5) else self.w.relative_of(pid)
-                        rows.append((t.day + d.between(0, 30), who, T.DELITOS[t.harm], False, t))
+                        who = pid
+                        if country != "MEX" and d.chance(0.5):
+                            rel = self.w.relative_of(pid)
+                            who = rel if self.p[rel].country == country else pid
+                        rows.append((min(DAYS - 1, t.day + d.between(0, 30)), who, T.DELITOS[t.harm], False, t))
         return rows
 
     def _partner_row(self, out: Any, r: Renderer, folio: str, when: date, inst: str, country: str, pid: int,
@@ -635,7 +646,8 @@ class Writers:
                 s, rcv = d.pick(pairs)
             else:
                 nat = d.weighted(list(T.HOME_WEIGHTS), _HOME_CUM)
-                city = d.pick(T.ORIGINS[nat]) if d.chance(0.7) else d.pick(("Reynosa", "Tapachula", "Nuevo Laredo"))
+                city = d.pick(T.ORIGINS[nat]) if d.chance(0.6) else d.pick(("Reynosa", "Reynosa", "Tapachula",
+                                                                            "Nuevo Laredo"))
                 country = nat if city in T.ORIGINS[nat] else "MEX"
                 s = self.w.stranger(d.pick(T.DESTINATIONS), "USA", nat)
                 rcv = self.w.stranger(city, country, nat)
@@ -648,11 +660,15 @@ class Writers:
                 seq += 1
                 tid = f"W{seq:07d}"
                 sp, rp = self.p[sender], self.p[receiver]
-                if rp.city == "Reynosa" or (org_idx >= 0 and d.chance(0.35)) or d.chance(0.3):
-                    agent, acity, acountry = T.HUB_AGENT  # the busy paying agent everybody uses
+                acity, acountry = rp.city, rp.country
+                if acity == T.HUB_AGENT[1] or (acity in T.HUB_AREA and d.chance(0.5)) or \
+                        (org_idx >= 0 and d.chance(0.2)):
+                    # The one busy paying agent of Reynosa that everybody in the area uses, and that
+                    # collectors of many networks travel to because it pays out without questions.
+                    agent, acity, acountry = T.HUB_AGENT
                 else:
-                    acity, acountry = rp.city, rp.country
-                    agent = f"{strip_accents(acity)[:3].upper()}-{(sum(map(ord, acity)) + receiver % 7) % 97:04d}"
+                    # A few paying agents per city; a receiver tends to use the same one.
+                    agent = f"{strip_accents(acity)[:3].upper()}-{(sum(map(ord, acity)) + receiver % 5) % 97:04d}"
                 doc = rp.doc
                 out.writerow((tid, iso(day_date(day)), d.pick(T.MSBS), agent, acity, acountry,
                               r.full_name(sp.given, sp.sur, upper=d.chance(0.5)), r.phone(sp.phone, missing=0.1),
@@ -795,17 +811,18 @@ class Writers:
                   "end"]
         ops: list[tuple[datetime, str, str, str, float, float, str, datetime]] = []
         for org in self.w.orgs:
-            planned: list[tuple[datetime, float, float, str]] = []
+            planned: list[tuple[str, datetime, float, float, str]] = []
             for inv in org.investigations:
                 end = inv.closed if inv.closed is not None else DAYS - 1
                 n = d.below(4) + (inv.takedown is not None)
                 for k in range(n):
                     kind = d.pick(("surveillance", "search_warrant", "controlled_delivery", "undercover_meeting",
                                    "arrest"))
-                    if planned and d.chance(0.35):
+                    theirs = [op for op in planned if op[0] != inv.agency]
+                    if theirs and d.chance(0.35):
                         # Another agency plans something at the same house on the same days: a conflict
                         # that deconfliction must catch.
-                        start, lat, lon, addr = d.pick(planned)
+                        _, start, lat, lon, addr = d.pick(theirs)
                         start = start + timedelta(hours=d.between(-20, 20))
                     else:
                         if org.stash and d.chance(0.7):
@@ -822,7 +839,7 @@ class Writers:
                         start = datetime.combine(day_date(day), datetime.min.time()) + timedelta(hours=d.between(4, 20))
                         if k == n - 1 and inv.takedown is not None:
                             kind = "arrest"
-                    planned.append((start, lat, lon, addr))
+                    planned.append((inv.agency, start, lat, lon, addr))
                     ops.append((start, inv.iid, inv.agency, kind, round(lat, 5), round(lon, 5), addr,
                                 start + timedelta(hours=d.between(2, 36))))
         ops.sort(key=lambda o: (o[0], o[1]))
