@@ -87,3 +87,19 @@ def test_watch_values_are_validated(duck: Store) -> None:
                                ("E9", "birthDate", "date", "1984-07-02", NOFORN)])
     alerts = check_watches(duck, now=T0).alerts
     assert [(a["entity_id"], a["agency"]) for a in alerts] == [("E9", "CBP")]
+
+
+def test_network_watch_follows_the_latest_members(duck: Store) -> None:
+    duck.insert_rows("networks", ("network_id", "first_run", "last_run", "status", "size", "label"),
+                     [("N-1", "g1", "g2", "active", 2, "Los Güeros")])
+    duck.insert_rows("network_members", ("run_id", "network_id", "entity_id", "cell", "role", "role_score",
+                                         "strength", "evidence"),
+                     [("g1", "N-1", "OLD", None, "driver", 0.5, 1.0, "[]"),
+                      ("g2", "N-1", "P-7", None, "coordinator", 0.9, 1.0, "[]")])
+    add_watch(duck, ANALYST, "network", "N-1", now=T0)
+    _batch(duck, "b5", "DEA", [("E7", "phone", "phone", "+15125550134", NOFORN),
+                               ("OLDX", "phone", "phone", "+15125550199", NOFORN)])
+    duck.insert_rows("resolved", ("entity_id", "canonical_id", "run_id"), [("E7", "P-7", "r1"), ("OLDX", "OLD", "r1")])
+    alerts = check_watches(duck, now=T0).alerts
+    # Only the member of the latest graph run counts.
+    assert [(a["entity_id"], a["agency"]) for a in alerts] == [("E7", "DEA")]

@@ -109,10 +109,16 @@ def normalise_watch_value(kind: str, value: str) -> str:
 
 
 def network_members_from_table(store: Store, network_id: str) -> list[str]:
-    """Members of a network from a ``network_members(network_id, entity_id)`` table, if there is one."""
+    """Members of a network in its latest graph run (``networks.last_run``, ``network_members``)."""
     if not store.table_exists("network_members"):
         return []
-    return [r[0] for r in store.query("SELECT entity_id FROM network_members WHERE network_id = ?", (network_id,))]
+    if store.table_exists("networks"):
+        rows = store.query("SELECT m.entity_id FROM network_members m JOIN networks n ON n.network_id = m.network_id "
+                           "AND n.last_run = m.run_id WHERE m.network_id = ?", (network_id,))
+        if rows:
+            return [r[0] for r in rows]
+    return [r[0] for r in store.query("SELECT DISTINCT entity_id FROM network_members WHERE network_id = ?",
+                                      (network_id,))]
 
 
 def _canonical_family(store: Store, ids: Iterable[str]) -> set[str]:
