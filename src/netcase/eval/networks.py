@@ -161,6 +161,9 @@ def evaluate(store: Store, world: Path) -> dict[str, Any]:
     return {
         "org_members": len(org_members), "in_networks": sum(1 for p in org_members if p in pred_net),
         "networks": len(ranks), "ari": ari(truth_lab, pred_lab), "nmi": nmi(truth_lab, pred_lab),
+        # The same over the members placed in some network: how well the found are grouped.
+        "ari_found": ari([t for t, p in zip(truth_lab, pred_lab, strict=True) if not p.startswith("single:")],
+                         [p for p in pred_lab if not p.startswith("single:")]),
         "purity_top10": float(np.mean(purity)) if purity else float("nan"),
         "outsiders_in_networks": outsiders, "protected_in_networks": protected_in,
         "spearman": rho, "ndcg10": _ndcg(full_order, gain),

@@ -89,7 +89,7 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
     def build(
         db: DbOption = "netcase.duckdb",
         priority: Annotated[str | None, typer.Option(help="Priority weights (TOML) overriding the packaged ones.")] = None,
-        resolution: Annotated[float, typer.Option(help="Leiden resolution (higher: smaller networks).")] = 1.0,
+        resolution: Annotated[float, typer.Option(help="Leiden resolution (higher: smaller networks).")] = 2.0,
         json_out: JsonOption = False,
     ) -> None:
         """Build the graph, cut hubs, find networks, infer roles, assess; store one run."""

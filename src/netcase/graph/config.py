@@ -63,7 +63,7 @@ class GraphConfig:
     hub_min_communities: int = 3
     hub_max_share: float = 0.5
     # Leiden (leidenalg, RBConfiguration = modularity with a resolution parameter).
-    resolution: float = 1.0
+    resolution: float = 2.0
     seed: int = 42
     leiden_iterations: int = 10
     min_network_size: int = 3

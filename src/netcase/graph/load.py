@@ -105,6 +105,7 @@ def _edges_sql(viewer: Viewer, where: str = "", params: Sequence[Any] = ()) -> t
         "SELECT cid AS src, CASE WHEN prop_type = 'entity' THEN vcid ELSE prop_type || ':' || value END AS dst, "
         "schema || '.' || prop AS kind, count(*) AS n, max(observed) AS last_seen, min(id) AS sample "
         f"FROM cs WHERE (prop_type = 'entity' OR prop_type IN ({types})) AND prop NOT LIKE 'nc:%' "
+
         "GROUP BY 1, 2, 3"
     )
     return sql, cparams

@@ -191,8 +191,15 @@ def project(edges: Edges, info: NodeInfo, cfg: GraphConfig) -> Projection:
     E = _attach(B, C)
     reach = _reach(E, active, otypes)
     is_hub, limit = _hub_outliers(reach, cfg)
-    hubs = []
-    for j in np.flatnonzero(is_hub):
+    # An address value without a single digit is a town or a sector ("Ciudad de Guatemala",
+    # "McAllen, Rio Grande Valley Sector"): a place where thousands live, not a shared address.
+    is_place = np.array([t == "address" and not any(ch.isdigit() for ch in o) for o, t in zip(objects, otypes, strict=True)], dtype=bool)
+    is_place &= ~is_hub & (reach >= 2)
+    hubs = [{"node_id": objects[j], "node_type": otypes[j], "people": int(reach[j]), "communities": None,
+             "rule": "place", "reason": f"an address with no street number (a town or sector) shared by {reach[j]} people",
+             "action": "cut"} for j in np.flatnonzero(is_place)]
+    is_hub |= is_place
+    for j in np.flatnonzero(is_hub & ~is_place):
         rule = "absolute" if reach[j] >= cfg.hub_abs_people else "outlier"
         why = (f"reaches {reach[j]} people (>= {cfg.hub_abs_people})" if rule == "absolute" else
                f"reaches {reach[j]} people, above the outlier limit {limit:.0f} (Q3 + {cfg.hub_iqr_k} IQR of log reach)")
