@@ -176,7 +176,10 @@ class Renderer:
         if number is None or d.chance(self.r.phone_missing if missing is None else min(0.95, missing * self.k)):
             return ""
         cc, nsn = number
-        return format_phone(cc, nsn, d.below(5), local=(CALLING_CODE.get(local_country) == cc))
+        style = d.below(5)
+        if local_country and CALLING_CODE.get(local_country) != cc and d.chance(0.8):
+            style = 1 + d.below(2)  # a foreign number is mostly written with its country code
+        return format_phone(cc, nsn, style, local=(CALLING_CODE.get(local_country) == cc))
 
 
 def format_phone(cc: str, nsn: str, style: int, local: bool = False) -> str:

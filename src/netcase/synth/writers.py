@@ -597,7 +597,7 @@ class Writers:
             if owned:
                 plate = owned[0].plate
         out.writerow((folio, es_date(when), inst, country, nombre, pat, mat,
-                      p.alias if p.alias and d.chance(0.6) else "", es_date(dob), "H" if p.sex == "M" else "M",
+                      p.alias if p.alias and d.chance(0.6) else "", es_date(dob), "hombre" if p.sex == "M" else "mujer",
                       nac, r.phone(p.phone, local_country=country), address, municipio,
                       estado, delito, plate, "si" if detained else "no"))
 
