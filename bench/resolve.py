@@ -29,7 +29,10 @@ from _report import markdown_table, write_section  # noqa: E402
 
 
 def naive_clusters(store) -> dict[tuple[str, str], str]:  # type: ignore[no-untyped-def]
-    """Baseline: records with the same folded full name and the same birth date are one person."""
+    """Baseline: records with the same folded full name and the same birth date are one person.
+
+    A missing birth date counts as a value: two name-only records with the same name are joined.
+    """
     from netcase.resolve.features import read_person_mentions
     from netcase.resolve.normalise import fold, parse_date
 
@@ -37,7 +40,7 @@ def naive_clusters(store) -> dict[tuple[str, str], str]:  # type: ignore[no-unty
     for m in read_person_mentions(store):
         name = (m.props.get("name") or [""])[0]
         dob = (m.props.get("birthDate") or [""])[0]
-        key = f"{fold(name)}|{parse_date(dob)}" if name and dob else m.entity_id
+        key = f"{fold(name)}|{parse_date(dob) if dob else ''}" if name else m.entity_id
         out[(m.source_file, m.source_record)] = key
     return out
 
