@@ -17,10 +17,10 @@ def demo_step(ctx: DemoContext) -> None:
     if not store.scalar("SELECT count(*) FROM investigations"):
         con.print("no investigations ingested: nothing to deconflict")
         return
-    # The demo clock is the synthetic world's "now": the latest operation start, so the planned
-    # operations of the world are still ahead of it.
-    latest = store.scalar("SELECT max(starts) FROM operations")
-    now = (latest - timedelta(days=30)) if latest is not None else store.scalar("SELECT max(ingested) FROM statements")
+    # The synthetic world's plans span its whole period, long before today: the demo replays them
+    # as of the first plan, so every operation is still ahead and every conflict is "upcoming".
+    first = store.scalar("SELECT min(starts) FROM operations")
+    now = first if first is not None else store.scalar("SELECT max(ingested) FROM statements")
     run = evaluate(store, now=now)
     by_basis: dict[str, int] = {}
     for c in run.active:
@@ -35,7 +35,8 @@ def demo_step(ctx: DemoContext) -> None:
         con.print(render_alert(side), style="yellow")
         con.print()
     new_ops, current = evaluate_operations(store, now=now, max_km=1.0, buffer=timedelta(hours=2))
-    con.print(f"operation deconfliction (1 km, 2 h, from {now:%Y-%m-%d}): {len(current)} upcoming conflicts")
+    con.print(f"operation deconfliction (1 km, 2 h, plans replayed from {now:%Y-%m-%d}): "
+              f"{len(current)} conflicts between agencies")
     for item in operation_alerts_for(store, system, current[:3]):
         c = item["contact"]
         con.print(f"  {item['kind']} {item['operation_id']} {item['starts']:%Y-%m-%d %H:%M}: "
