@@ -55,6 +55,7 @@ class WorldSummary:
     mentions: int = 0
     events: int = 0
     seconds: float = 0.0
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # CPU time per phase of generation
 
     @property
     def records(self) -> int:
@@ -77,23 +78,41 @@ def generate(scale: str, seed: int, out: Path | str, noise: str = "default") -> 
     for sub in ("cbp", "hsi", "fbi", "dea", "victims", "partners", "msb", "phones", "cases", "truth"):
         shutil.rmtree(out / sub, ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
+    phases: dict[str, float] = {}
+    clock = time.process_time()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.process_time()
+        phases[name] = now - clock
+        clock = now
+
     dice = streams(seed, ["world", "persons", *FILES])
     world = build_world(SCALES[scale], dice["world"], dice["persons"])
+    lap("world")
     rates = NOISE_LEVELS[noise]
     writers = Writers(world, out, {f: Renderer(dice[f], rates) for f in FILES})
     writers.encounters()
+    lap("encounters")
     for agency in ("HSI", "FBI", "DEA"):
         writers.case_reports(agency)
+    lap("case_reports")
     writers.interviews()
+    lap("interviews")
     writers.partners()
+    lap("partners")
     writers.wires()
+    lap("wires")
     writers.calls()
+    lap("calls")
     writers.cases()
+    lap("cases")
     writers.write_truth()
+    lap("truth")
     return WorldSummary(
         scale=scale, seed=seed, noise=noise, out=out,
         files={f: writers.counts.get(f, 0) for f in FILES},
         persons=sum(1 for p in world.people if p.mentioned or p.org >= 0),
         orgs=len(world.orgs), mentions=writers.truth.mentions, events=len(writers.truth.events),
-        seconds=time.perf_counter() - started,
+        seconds=time.perf_counter() - started, cpu_seconds=phases,
     )

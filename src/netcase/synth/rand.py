@@ -16,6 +16,7 @@ from typing import TypeVar
 import numpy as np
 
 T = TypeVar("T")
+_POW10 = [10**k for k in range(13)]
 
 
 class Dice:
@@ -112,13 +113,12 @@ class Dice:
 
     def digits(self, n: int) -> str:
         """``n`` random decimal digits."""
-        # One uniform carries about 15 decimal digits; draw in chunks of 12.
-        out = []
-        while n > 0:
-            k = min(n, 12)
-            out.append(f"{int(self.u() * 10 ** k):0{k}d}")
-            n -= k
-        return "".join(out)
+        # One uniform carries about 15 decimal digits: draw in chunks of up to 12, zero-padded by
+        # adding 10**k and dropping the leading 1.
+        if n <= 12:
+            p = _POW10[n]
+            return str(int(self.u() * p) + p)[1:]
+        return self.digits(12) + self.digits(n - 12)
 
     def letters(self, n: int) -> str:
         """``n`` random capital letters (no I, O, Q: plates and passports avoid them)."""
