@@ -130,9 +130,8 @@ def add_target(
 ) -> dict[str, Any]:
     """Add a target, as a canonical entity id or as raw identifiers.
 
-    A target given by raw identifiers is linked to a stored entity when exactly one canonical
-    entity has the same E.164 phone, or the same normalised name and date of birth; otherwise it
-    stays unlinked and deconfliction compares its identifiers only.
+    A target given by raw identifiers is linked to a stored person by ``link_target``; when no
+    person is clearly it, the target stays unlinked and deconfliction compares its identifiers.
     """
     inv = get_investigation(store, viewer, investigation_id)
     if inv is None:
@@ -143,7 +142,8 @@ def add_target(
     if not any((entity_id, name, e164, account, plate, document)):
         raise CaseError("a target needs an entity id, a name or a strong identifier")
     if entity_id is None:
-        entity_id = match_identifiers(store, name=name, dob=dob, phone=e164)
+        entity_id = link_target(store, name=name, dob=dob, phone=e164, account=account, plate=plate,
+                                document=document)
     key = "\x1f".join((investigation_id, entity_id or "", name or "", str(dob or ""), e164 or "",
                        account or "", plate or "", document or ""))
     target_id = "T-" + hashlib.sha1(key.encode()).hexdigest()[:12]
@@ -157,6 +157,34 @@ def add_target(
     }
     store.insert_rows("case_targets", list(row), [list(row.values())])
     return row
+
+
+# A raw description is linked only when the resolver is this sure of one person and no other
+# candidate comes close: a wrong link would send a deconfliction alert to the wrong agency.
+LINK_PROBABILITY = 0.99
+RUNNER_UP_MAX = 0.5
+
+
+def link_target(
+    store: Store, *, name: str | None = None, dob: date | None = None, phone: str | None = None,
+    account: str | None = None, plate: str | None = None, document: str | None = None,
+) -> str | None:
+    """The canonical id of the one person a raw description names, or None.
+
+    Uses the resolver's matcher (``netcase.resolve.match``: the saved Splink model, and the people
+    linked to an account or plate) when a model has been trained; otherwise, or when it is not
+    sure, exact matching (``match_identifiers``).
+    """
+    from netcase.resolve.match import match_identifiers as resolver_match
+
+    try:
+        found = resolver_match(store, name=name, dob=dob.isoformat() if dob else None, phone=phone,
+                               account=account, plate=plate, id_number=document)
+    except LookupError:  # no trained model yet
+        found = []
+    if found and found[0][1] >= LINK_PROBABILITY and (len(found) < 2 or found[1][1] <= RUNNER_UP_MAX):
+        return str(found[0][0])
+    return match_identifiers(store, name=name, dob=dob, phone=phone)
 
 
 def match_identifiers(
