@@ -2,11 +2,12 @@
 
 Counting rules (docs/networks.md):
 
-- **people moved**: sum of ``nc:migrantCount`` over the network's smuggling trips (``Trip``, or
-  ``Event`` with ``nc:eventType`` ``smuggling_trip``); encounters are counted only when no trip
-  was recorded for the network (they are the same people seen again at the line).
+- **people moved**: ``nc:migrantCount`` over the network's trips (``Trip``, or ``Event`` with
+  ``nc:eventType`` ``smuggling_trip``) and encounters; one crossing (same day, same sector) counts
+  once, at its largest head count.
 - **events**: trips, encounters, harm incidents and other ``Event`` entities attached to members.
-- **harm**: one count per harm incident (``nc:harmType``); deaths add ``nc:deaths``.
+- **harm**: one count per harm incident (``nc:harmType``; the same type on the same day counts
+  once, as two agencies' reports of one incident); deaths add ``nc:deaths``.
 - **revenue**: the larger of the payments received by members (``amount``) and people moved x the
   configured fee per person.
 - **links**: keyword matches (configurable) in linked organisations and events.
@@ -111,28 +112,49 @@ def assess_network(
     events = {o: f for o, f in facts_here.items() if f.schema in ("Trip", "Event")}
     out: dict[str, Factor] = {}
 
-    source = trips if trips else encounters
-    moved = sum(f.number("nc:migrantCount") for f in source.values())
-    ids = [i for f in source.values() for i in f.ids("nc:migrantCount")]
+    # One crossing is often on record several times (a trip in a case report, the encounter at the
+    # line, a partner's report): events on the same day in the same sector count once, at their
+    # largest head count.
+    crossings: dict[tuple[str, str], tuple[float, list[str]]] = {}
+    for f in list(trips.values()) + list(encounters.values()):
+        n = f.number("nc:migrantCount")
+        if not n:
+            continue
+        key = ((f.first("date") or f.first("startDate") or "")[:10], f.first("nc:sector") or f.first("nc:corridor") or "")
+        best = crossings.get(key)
+        if best is None or n > best[0]:
+            crossings[key] = (n, f.ids("nc:migrantCount"))
+    moved = sum(n for n, _ in crossings.values())
+    ids = [i for _, ii in crossings.values() for i in ii]
     out["people_moved"] = Factor("people_moved", int(moved), _norm(moved, S["people_moved"]), W["people_moved"],
-                                 f"{int(moved)} people on {len(source)} {'trips' if trips else 'encounters'}", ids)
+                                 f"{int(moved)} people in {len(crossings)} crossings ({len(trips)} trips, "
+                                 f"{len(encounters)} encounters on record)", ids)
 
     ev_ids = [i for f in events.values() for i in (f.ids("nc:eventType") or f.ids("date") or f.ids("startDate"))]
     out["events"] = Factor("events", len(events), _norm(len(events), S["events"]), W["events"],
                            f"{len(trips)} trips, {len(encounters)} encounters, {len(events)} events in all", ev_ids)
 
-    harm_counts: dict[str, int] = defaultdict(int)
-    harm_ids: list[str] = []
+    # An incident reported by two agencies is two Event entities: same type, same day -> once.
+    incidents: dict[tuple[str, str], tuple[float, list[str], list[str]]] = {}
     for f in events.values():
         ht = (f.first("nc:harmType") or "").lower()
         deaths = f.number("nc:deaths")
+        if not ht and not deaths:
+            continue
+        key = (ht or "death", (f.first("date") or f.first("startDate") or "")[:10])
+        prev = incidents.get(key)
+        if prev is None or deaths > prev[0]:
+            incidents[key] = (deaths, f.ids("nc:deaths") if deaths else [], f.ids("nc:harmType"))
+    harm_counts: dict[str, int] = defaultdict(int)
+    harm_ids: list[str] = []
+    for (ht, _day), (deaths, dids, hids) in incidents.items():
         if deaths:
             harm_counts["deaths"] += int(deaths)
-            harm_ids += f.ids("nc:deaths")
-        for key, name in HARM_KEYS.items():
-            if key != "death" and ht.startswith(key):
+            harm_ids += dids
+        for prefix, name in HARM_KEYS.items():
+            if prefix != "death" and ht.startswith(prefix):
                 harm_counts[name] += 1
-                harm_ids += f.ids("nc:harmType")
+                harm_ids += hids
     H = cfg["harm"]
     points = sum(H.get(k, 0) * v for k, v in harm_counts.items())
     detail = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(harm_counts.items())) or "no harm recorded"

@@ -153,6 +153,10 @@ def evaluate(store: Store, world: Path) -> dict[str, Any]:
     truth_order = sorted(orgs, key=lambda o: -gain[o])
     tpos = {o: i for i, o in enumerate(truth_order)}
     rho = float(spearmanr([pos[o] for o in orgs], [tpos[o] for o in orgs]).statistic) if len(orgs) > 2 else float("nan")
+    # The same over the organisations found: how well the found are ordered.
+    found = [o for o in orgs if o in pred_order]
+    rho_found = (float(spearmanr([pos[o] for o in found], [gain[o] * -1 for o in found]).statistic)
+                 if len(found) > 2 else float("nan"))
 
     per_role: dict[str, list[int]] = defaultdict(list)
     for p in org_members:
@@ -166,7 +170,7 @@ def evaluate(store: Store, world: Path) -> dict[str, Any]:
                          [p for p in pred_lab if not p.startswith("single:")]),
         "purity_top10": float(np.mean(purity)) if purity else float("nan"),
         "outsiders_in_networks": outsiders, "protected_in_networks": protected_in,
-        "spearman": rho, "ndcg10": _ndcg(full_order, gain),
+        "spearman": rho, "spearman_found": rho_found, "ndcg10": _ndcg(full_order, gain),
         "role_accuracy": {r: (float(np.mean(v)), len(v)) for r, v in sorted(per_role.items())},
         "role_accuracy_all": float(np.mean([x for v in per_role.values() for x in v])) if per_role else float("nan"),
     }

@@ -154,7 +154,23 @@ def infer_roles(
             _add(scores, ev, "guide", 0.3 * min(len(by["trip"]), 4), f"took part in {len(by['trip'])} trip(s) without a vehicle", sids("trip"))
         if by["encounter"] and not by["vehicle"]:
             _add(scores, ev, "guide", 0.2 * min(len(by["encounter"]), 3), f"encountered with groups {len(by['encounter'])} time(s) on foot", sids("encounter"))
-        # 3. Where they sit: central but away from operations -> leader; broker across cells ->
+        # 3. Insulation: leaders and recruiters take no part in trips, calls on seized phones or
+        # payments; they appear in others' reports as the one who directs (the "from" side of an
+        # association, holding accounts) or as the one who brought people in (the "to" side).
+        kinds = [k for k, _o, _c, _s in ml.links]
+        operational = any(k.split(".", 1)[0] in ("Call", "Trip", "Event", "Vehicle", "Payment") for k in kinds)
+        out_links = [s for k, _o, _c, s in ml.links if k == "Associate.person"]
+        in_links = [s for k, _o, _c, s in ml.links if k == "Associate.associate"]
+        owns = [s for k, _o, _c, s in ml.links if k == "Ownership.owner"]
+        if not operational:
+            if len(out_links) >= 2 or owns:
+                _add(scores, ev, "leader", 0.9 + 0.1 * min(len(out_links), 5),
+                     f"no direct operations; directs {len(out_links)} associate(s)" + (", holds accounts" if owns else ""),
+                     out_links + owns)
+            elif in_links:
+                _add(scores, ev, "recruiter", 0.8, "no direct operations; brought in by an associate "
+                     f"({len(in_links)} link(s))", in_links)
+        # 4. Where they sit: central but away from operations -> leader; broker across cells ->
         # coordinator; peripheral with calls only -> lookout.
         i = idx.get(m)
         if i is not None and top_strength > 0:
