@@ -24,18 +24,20 @@ class Scale:
     """Size knobs of one scale."""
 
     orgs: int
-    trip_rate: float  # trips per member per year, before the size exponent
+    trips: int  # smuggling trips over the three years, shared among organisations by size^1.15
     background_transfers: float  # unrelated transfers per network transfer
     solo_encounters: float  # encounters of people travelling without a known network, per trip encounter
     calls_per_extraction: int
 
 
+# Trip budgets are fixed per scale so that record counts stay steady across seeds even though
+# organisation sizes are heavy-tailed (about 10.5 source records per trip).
 SCALES: dict[str, Scale] = {
-    "tiny": Scale(orgs=10, trip_rate=0.5, background_transfers=1.0, solo_encounters=0.2, calls_per_extraction=40),
-    "small": Scale(orgs=45, trip_rate=0.9, background_transfers=1.0, solo_encounters=0.25, calls_per_extraction=60),
-    "medium": Scale(orgs=220, trip_rate=1.0, background_transfers=1.0, solo_encounters=0.25,
+    "tiny": Scale(orgs=10, trips=350, background_transfers=1.0, solo_encounters=0.2, calls_per_extraction=40),
+    "small": Scale(orgs=45, trips=4000, background_transfers=1.0, solo_encounters=0.25, calls_per_extraction=60),
+    "medium": Scale(orgs=220, trips=21000, background_transfers=1.0, solo_encounters=0.25,
                     calls_per_extraction=80),
-    "large": Scale(orgs=1000, trip_rate=1.1, background_transfers=1.2, solo_encounters=0.25,
+    "large": Scale(orgs=1000, trips=104000, background_transfers=1.2, solo_encounters=0.25,
                    calls_per_extraction=90),
 }
 
@@ -418,8 +420,11 @@ def build_world(scale: Scale, dice: Dice, persons_dice: Dice) -> World:
     sizes = _org_sizes(scale.orgs, d)
     for i, size in enumerate(sizes):
         w.orgs.append(_make_org(w, i, size, d))
-    for org in w.orgs:
-        _make_trips(w, org, d)
+    # Activity grows faster than headcount: prolific organisations move most of the people.
+    weights = [len(org.members) ** 1.15 for org in w.orgs]
+    total = sum(weights)
+    for org, weight in zip(w.orgs, weights, strict=True):
+        _make_trips(w, org, d.poisson(scale.trips * weight / total), d)
     w.trips.sort(key=lambda t: (t.day, t.tid))
     _observe_trips(w, d)
     _make_investigations(w, d)
@@ -542,11 +547,8 @@ def _member_home(org: Org, role: str, sector: T.Sector, plaza: str, d: Dice) -> 
     return (org.home, d.pick(org.origins), org.home) if d.chance(0.5) else ("MEX", plaza, "MEX")
 
 
-def _make_trips(w: World, org: Org, d: Dice) -> None:
-    """Trips over three years; activity grows faster than headcount (prolific organisations)."""
-    size = len(org.members)
-    rate = w.scale.trip_rate * size ** 1.15 * 3
-    n = d.poisson(rate)
+def _make_trips(w: World, org: Org, n: int, d: Dice) -> None:
+    """``n`` trips of one organisation over the three years."""
     guides = org.by_role["guide"]
     drivers = org.by_role["driver"]
     lookouts = org.by_role["lookout"]
