@@ -87,15 +87,22 @@ def test_same_seed_same_bytes(tmp_path: Path) -> None:
     assert digest(tmp_path / "a") == digest(tmp_path / "b")
     generate("tiny", 12, tmp_path / "c")
     assert digest(tmp_path / "a") != digest(tmp_path / "c")
+    check_coverage(tmp_path / "c")
+    assert 2500 <= a.records <= 9000  # "a few thousand records"
+    assert a.cpu_seconds and sum(a.cpu_seconds.values()) < 5
+
+
+def check_coverage(world: Path) -> None:
+    truth = read_csv(world / "truth/records.csv")
+    keys = [(r["source_file"], r["record_id"]) for r in truth]
+    assert len(keys) == len(set(keys)), "a mention appears twice in records.csv"
+    assert set(keys) == mentions_in_sources(world)
+    persons = {r["person_id"] for r in read_csv(world / "truth/persons.csv")}
+    assert {r["person_id"] for r in truth} <= persons
 
 
 def test_truth_covers_every_mention(tiny_world: Path) -> None:
-    truth = read_csv(tiny_world / "truth/records.csv")
-    keys = [(r["source_file"], r["record_id"]) for r in truth]
-    assert len(keys) == len(set(keys)), "a mention appears twice in records.csv"
-    assert set(keys) == mentions_in_sources(tiny_world)
-    persons = {r["person_id"] for r in read_csv(tiny_world / "truth/persons.csv")}
-    assert {r["person_id"] for r in truth} <= persons
+    check_coverage(tiny_world)
 
 
 def test_orgs_counts_match_events_written(tiny_world: Path) -> None:
@@ -203,6 +210,8 @@ def _noise_rates(world: Path) -> tuple[float, float]:
 def test_noise_levels_change_noise(tmp_path: Path) -> None:
     low = _noise_rates(generate("tiny", 1, tmp_path / "low", noise="low").out)
     high = _noise_rates(generate("tiny", 1, tmp_path / "high", noise="high").out)
+    for level in ("low", "high"):
+        check_coverage(tmp_path / level)
     assert high[0] > low[0] * 2 and high[0] - low[0] > 0.1
     assert high[1] > low[1] * 2
 

@@ -711,11 +711,11 @@ class Writers:
                 org = self.w.orgs[p.org]
                 device = self.w.member_number(pid, day) or p.phone
                 if device is None:
+                    n_ext -= 1
                     continue
                 device_s = format_phone(device[0], device[1], d.below(5))
                 owner_name = r.full_name(p.given, p.sur, upper=d.chance(0.5))
                 owner_dob = iso(r.dob(p.dob))
-                self.truth.mention(name, f"{xid}:owner", pid)
                 n_calls = max(5, int(self.w.scale.calls_per_extraction * role_calls[p.role] * d.lognormal(1, 0.5)))
                 # Who this handset talks to: mostly its own organisation, weighted toward coordinators.
                 mates = [m for m in org.members if m != pid]
@@ -747,6 +747,10 @@ class Writers:
                         continue
                     secs = d.below(86400)
                     calls.append((cday, secs, other))
+                if not calls:
+                    n_ext -= 1  # nothing on the handset: no extraction report, no mention
+                    continue
+                self.truth.mention(name, f"{xid}:owner", pid)
                 calls.sort()
                 for cday, secs, other in calls:
                     seq += 1
