@@ -177,6 +177,7 @@ class Writers:
                 people += [(pid, "MIGRANT") for pid in alive if d.chance(0.85)]
                 if not people and not t.deaths:
                     continue
+                people = d.sample(people, len(people))  # row order must not give away who is the guide
                 groups.append((t, people))
                 while d.chance(solo_rate / (1 + solo_rate)):
                     groups.append((None, self._solo_group(t, d)))
