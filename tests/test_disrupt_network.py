@@ -1,0 +1,45 @@
+"""Disruption plans for stored networks, read through netcase.graph (hand-made world)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from netcase.access.viewer import Viewer
+from netcase.cli import build_app
+from netcase.disrupt.plan import plan_for_network
+from netcase.graph import build_networks, network_graph
+from netcase.store import open_store
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from graph_world import build_world  # noqa: E402
+
+
+def test_plan_and_command_for_stored_network(tmp_path: Path) -> None:
+    db = str(tmp_path / "n.duckdb")
+    store = open_store(db)
+    try:
+        truth = build_world(store)
+        build_networks(store)
+        nid = str(store.scalar("SELECT network_id FROM network_members WHERE entity_id = 'A-coord'"))
+        plan = plan_for_network(store, nid, viewer=Viewer.system(), budget=2, account_budget=1)
+        graph_ids = set(network_graph(store, nid, Viewer.system()).vs["name"])
+    finally:
+        store.close()
+    for res in plan.strategies.values():
+        assert set(res.order) <= graph_ids  # members only: never migrants, victims or relatives
+        assert not set(res.order) & set(truth["protected"])
+    # The coordinator ties the network together: the plan takes them first.
+    assert plan.targets[0].entity_id == "A-coord"
+    assert plan.money is not None and plan.money.revenue > 0
+    assert all(not s.node.startswith("REL-") for s in plan.money.seizures)  # payers are never seized
+
+    result = CliRunner().invoke(build_app(), ["disrupt", "--db", db, nid, "--budget", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["order"] and data["targets"][0]["entity_id"] == "A-coord"
+    missing = CliRunner().invoke(build_app(), ["disrupt", "--db", db, "no-such-network"])
+    assert missing.exit_code == 2 and "no network" in " ".join(missing.output.split())
