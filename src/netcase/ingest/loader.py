@@ -9,6 +9,7 @@ fifty thousand rows a second an object per fact would cost more than the cleanin
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,7 +19,15 @@ from typing import Any
 
 from netcase.ingest import clean as C
 from netcase.ingest.base import Chunk, IngestError, LoadContext, Rejected
-from netcase.ingest.mapping import EntitySpec, FieldPath, Mapping, Source, map_key, scalar_text
+from netcase.ingest.mapping import (
+    EntitySpec,
+    FieldPath,
+    Mapping,
+    Source,
+    Template,
+    map_key,
+    scalar_text,
+)
 from netcase.ingest.readers import (
     CHUNK_ROWS,
     ReadChunk,
@@ -34,7 +43,13 @@ Chain = tuple[dict[str, Any], ...]
 Item = tuple[int, tuple[int, ...], Chain]  # (row position in chunk, list indices, item chain)
 # (caveat, releasable_to, tlp, victim_sensitive, compartment, predicate, reliability, validity, agency)
 RowCtx = tuple[str, str, str, bool, str | None, str | None, str, str, str]
-Cleaner = Callable[[str, Chain], tuple[str | None, str | None]]
+# One source's values over a chunk: (source, item positions, cleaned values, raw values)
+SourceValues = tuple[Source, list[int], list[str], list[str | None]]
+# (text, raw value of the source's country field or None) → (clean value, refusal reason)
+Cleaner = Callable[[str, Any], tuple[str | None, str | None]]
+SOURCE_CACHE = 200_000
+_CTX_NAMES = ("caveat", "releasable_to", "tlp", "victim_sensitive", "compartment", "predicate", "reliability",
+              "validity", "agency")
 
 
 def entity_id(dataset: str, source_record: str, key: str, indices: tuple[int, ...] = ()) -> str:
@@ -126,6 +141,9 @@ class ChunkEvaluator:
                                     prov.reliability, prov.validity, prov.agency)
         self.record_id = mapping.record_id.renderer() if mapping.record_id else None
         self.cleaners: dict[int, Cleaner] = {}
+        self.caches: dict[int, dict[Any, tuple[str | None, str | None]]] = {}
+        self.columns: dict[str, tuple[str, ...]] | None = None
+        self.link_targets = {s.entity for e in mapping.entities for s in e.links()}
         self.getters: dict[int, Callable[[Chain, tuple[int, ...]], Any]] = {}
         for ent in mapping.entities:
             for s in ent.sources:
@@ -144,6 +162,19 @@ class ChunkEvaluator:
 
     # -- evaluation ---------------------------------------------------------------------------
     def evaluate(self, rc: ReadChunk) -> Chunk:
+        """Statements, rejects and counts of one chunk of rows."""
+        # A chunk allocates millions of small tuples and lists that all live until it is written;
+        # the cyclic collector would rescan them again and again (a fifth of the time) and can
+        # free none of them, so it pauses for the chunk.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._evaluate(rc)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _evaluate(self, rc: ReadChunk) -> Chunk:
         m = self.m
         rows = rc.rows
         n = len(rows)
@@ -159,9 +190,12 @@ class ChunkEvaluator:
 
         # Row-level: record id, marking, compartment, 28 CFR 23 fields, observed date.
         rec_ids: list[str | None] = [None] * n
-        if self.record_id is not None:
+        self.columns = rc.columns
+        if self.record_id is not None and m.record_id is not None:
             render = self.record_id
-            rec_ids = [render(ch, ()) for ch in chains]
+            fast_ids = self._template_column(m.record_id, [(p, (), ch) for p, ch in enumerate(chains)],
+                                             collapse_blanks=False)
+            rec_ids = fast_ids if fast_ids is not None else [render(ch, ()) for ch in chains]
             for pos, rid in enumerate(rec_ids):
                 if rid is None:
                     reject_row(pos, m.record_id.text if m.record_id else None, "missing record id")
@@ -173,33 +207,49 @@ class ChunkEvaluator:
         # Entities, in link order.
         frames: dict[tuple[FieldPath, ...], list[Item]] = {(): [(p, (), ch) for p, ch in enumerate(chains)]}
         built: dict[str, dict[tuple[int, tuple[int, ...]], str]] = {}
-        pending: list[tuple[EntitySpec, list[Item], list[str], list[str], list[str | None], list[tuple[int, Source, str, str | None]], list[bool]]] = []
+        pending: list[tuple[EntitySpec, list[Item], list[str], list[str], list[str | None], list[SourceValues], list[bool]]] = []
         for ent in m.entities:
             items = self._frame(ent.each, frames)
             if ent.when:
-                tests = [w.predicate() for w in ent.when]
-                items = [it for it in items if all(test(it[2]) for test in tests)]
+                for cond in ent.when:
+                    col = self._plain_column(cond.field, items)
+                    if col is not None and not cond.values:
+                        items = [it for it, v in zip(items, col, strict=True) if v]
+                    else:
+                        test = cond.predicate()
+                        items = [it for it in items if test(it[2])]
             if ent.record_id is not None:
-                render_e = ent.record_id.renderer()
-                srecs = [render_e(it[2], it[1]) for it in items]
+                fast = self._template_column(ent.record_id, items, collapse_blanks=False)
+                if fast is not None:
+                    srecs = fast
+                else:
+                    render_e = ent.record_id.renderer()
+                    srecs = [render_e(it[2], it[1]) for it in items]
             else:
                 srecs = [rec_ids[it[0]] for it in items]
             eids = [entity_id(self.dataset, sr, ent.name, it[1]) if sr is not None else "" for it, sr in zip(items, srecs, strict=True)]
-            vals: list[tuple[int, Source, str, str | None]] = []
-            has_value = [False] * len(items)
-            have_props: list[set[str]] = [set() for _ in items]
+            vals: list[SourceValues] = []
             for s in ent.sources:
-                self._evaluate_source(ent, s, items, eids, built, lines, rejected, reject_row, vals,
-                                      has_value, have_props)
-            exists = [bool(eids[k]) and has_value[k] for k in range(len(items))]
-            for k, it in enumerate(items):
-                if exists[k] and ent.required:
-                    missing = [p for p in ent.required if p not in have_props[k]]
-                    if missing:
-                        exists[k] = False
-                        rejected.append(Rejected(lines[it[0]], ent.name,
-                                                 f"{ent.schema} without {', '.join(missing)}", scope="entity"))
-            built[ent.name] = {(it[0], it[1]): eids[k] for k, it in enumerate(items) if exists[k]}
+                self._evaluate_source(s, items, eids, built, lines, rejected, reject_row, vals)
+            # An entity exists when it has a value that is not a constant, and its required props.
+            has_value: set[int] = set()
+            by_prop: dict[str, set[int]] = {}
+            for s, ks, _, _ in vals:
+                if s.value is None:
+                    has_value.update(ks)
+                by_prop.setdefault(s.prop, set()).update(ks)
+            present = has_value
+            for prop in ent.required:
+                lacking = has_value - by_prop.get(prop, set())
+                for k in sorted(lacking):
+                    rejected.append(Rejected(lines[items[k][0]], ent.name, f"{ent.schema} without {prop}",
+                                             scope="entity"))
+                present = present - lacking
+            exists = [False] * len(items)
+            for k in present:
+                exists[k] = bool(eids[k])
+            if ent.name in self.link_targets:
+                built[ent.name] = {(it[0], it[1]): eids[k] for k, it in enumerate(items) if exists[k]}
             ent_obs = (self._observed(ent.observed, items, lines, rejected) if ent.observed is not None
                        else [observed[it[0]] for it in items])
             srec_text = [sr or "" for sr in srecs]
@@ -278,7 +328,7 @@ class ChunkEvaluator:
                 out.append(None)
                 continue
             text = raw if isinstance(raw, str) else scalar_text(raw)
-            value, reason = cl(text, ch)
+            value, reason = cl(text, None)
             if reason is not None:
                 rejected.append(Rejected(lines[pos], _field_name(s), reason, value=text, scope="value"))
             out.append(value[:10] if value else None)
@@ -303,7 +353,6 @@ class ChunkEvaluator:
 
     def _evaluate_source(
         self,
-        ent: EntitySpec,
         s: Source,
         items: list[Item],
         eids: list[str],
@@ -311,11 +360,11 @@ class ChunkEvaluator:
         lines: list[int],
         rejected: list[Rejected],
         reject_row: Callable[..., None],
-        vals: list[tuple[int, Source, str, str | None]],
-        has_value: list[bool],
-        have_props: list[set[str]],
+        vals: list[SourceValues],
     ) -> None:
-        prop = s.prop
+        ks: list[int] = []
+        vs: list[str] = []
+        raws_out: list[str | None] = []
         if s.entity is not None:
             target = built[s.entity]
             depth = len(next(e for e in self.m.entities if e.name == s.entity).each)
@@ -326,9 +375,9 @@ class ChunkEvaluator:
                 if iget is None:
                     tid = target.get((pos, idx[:depth]))
                     if tid is not None:
-                        vals.append((k, s, tid, None))
-                        has_value[k] = True
-                        have_props[k].add(prop)
+                        ks.append(k)
+                        vs.append(tid)
+                        raws_out.append(None)
                     continue
                 raw = iget(ch)
                 refs = raw if isinstance(raw, list) else [raw]
@@ -344,20 +393,30 @@ class ChunkEvaluator:
                         rejected.append(Rejected(lines[pos], _field_name(s), f"refers to a missing {s.entity}",
                                                  value=str(ref), scope="value"))
                         continue
-                    vals.append((k, s, tid, None))
-                    has_value[k] = True
-                    have_props[k].add(prop)
+                    ks.append(k)
+                    vs.append(tid)
+                    raws_out.append(None)
+            vals.append((s, ks, vs, raws_out))
             return
-        get = self.getters[id(s)]
+        if s.value is not None:
+            ks = [k for k in range(len(items)) if eids[k]]
+            value, reason = self.cleaners[id(s)](s.value, None)
+            if value is not None:
+                vals.append((s, ks, [value] * len(ks), [s.value] * len(ks)))
+            return
+        col = self._raw_column(s, items)
+        hget = s.country_field.getter() if s.country_field is not None else None
+        if s.split is None and all(v is None or type(v) is str for v in col):
+            self._clean_column(s, col, [hget(it[2]) for it in items] if hget is not None else None,
+                               lines, items, rejected, reject_row, vals)
+            return
+        # General path: lists (JSON), numbers and booleans, values to split.
         cl = self.cleaners[id(s)]
-        constant = s.value is not None
         on_error = s.on_error
         split = s.split
-        for k, (pos, idx, ch) in enumerate(items):
-            if not eids[k]:
-                continue
-            raw = get(ch, idx)
-            if raw is None or raw == "":
+        for k, (pos, _, ch) in enumerate(items):
+            raw = col[k]
+            if raw is None or raw == "" or not eids[k]:
                 continue
             if isinstance(raw, list):
                 raws = [r if isinstance(r, str) else scalar_text(r) for r in raw if r is not None and r != ""]
@@ -365,8 +424,9 @@ class ChunkEvaluator:
                 raws = [raw if isinstance(raw, str) else scalar_text(raw)]
             if split is not None:
                 raws = [p.strip() for r in raws for p in r.split(split) if p.strip()]
+            hint = hget(ch) if hget is not None else None
             for text in raws:
-                value, reason = cl(text, ch)
+                value, reason = cl(text, hint)
                 if reason is not None:
                     if on_error == "drop":
                         rejected.append(Rejected(lines[pos], _field_name(s), reason, value=text[:500], scope="value"))
@@ -375,10 +435,101 @@ class ChunkEvaluator:
                     continue
                 if value is None:
                     continue
-                vals.append((k, s, value, text))
-                if not constant:
-                    has_value[k] = True
-                have_props[k].add(prop)
+                ks.append(k)
+                vs.append(value)
+                raws_out.append(text)
+        vals.append((s, ks, vs, raws_out))
+
+    def _raw_column(self, s: Source, items: list[Item]) -> list[Any]:
+        """The raw values of ``s`` for every item, in one pass (the fast path for plain fields)."""
+        fp = s.field
+        if s.template is not None:
+            rendered = self._template_column(s.template, items, collapse_blanks=True)
+            if rendered is not None:
+                return rendered
+        plain = self._plain_column(fp, items) if fp is not None else None
+        if plain is not None:
+            return plain
+        if fp is not None and len(fp.keys) == 1 and fp.level in (-1, 0):
+            key, level = fp.keys[0], fp.level
+            return [it[2][level].get(key) for it in items]
+        get = self.getters[id(s)]
+        return [get(it[2], it[1]) for it in items]
+
+    def _plain_column(self, fp: FieldPath, items: list[Item]) -> list[Any] | None:
+        """A CSV column for the items of a one-per-row entity, without touching the row dicts."""
+        cols = self.columns
+        if cols is None or len(fp.keys) != 1 or fp.keys[0] not in cols or (items and items[0][1]):
+            return None
+        col = cols[fp.keys[0]]
+        return list(col) if len(items) == len(col) else [col[it[0]] for it in items]
+
+    def _template_column(self, tpl: Template, items: list[Item], *, collapse_blanks: bool) -> list[str | None] | None:
+        """A template rendered column-wise over CSV columns; None where that does not apply."""
+        cols = self.columns
+        if cols is None or (items and items[0][1]):
+            return None
+        fmt: list[str] = []
+        names: list[str] = []
+        for kind, part in tpl.parts:
+            if kind == "lit":
+                fmt.append(str(part).replace("{", "{{").replace("}", "}}"))
+            elif kind == "field" and isinstance(part, FieldPath) and len(part.keys) == 1 and part.keys[0] in cols:
+                fmt.append("{}")
+                names.append(part.keys[0])
+            else:
+                return None
+        full = len(items) == len(next(iter(cols.values()), ()))
+        picked = [cols[n] if full else [cols[n][it[0]] for it in items] for n in names]
+        form = "".join(fmt).format
+        if collapse_blanks:
+            out: list[str | None] = [" ".join(form(*vs).split()) or None for vs in zip(*picked, strict=True)]
+        else:
+            out = [form(*vs) if all(vs) else None for vs in zip(*picked, strict=True)]
+        if not names:
+            return [form() or None] * len(items)
+        return out
+
+    def _clean_column(
+        self,
+        s: Source,
+        col: list[str | None],
+        hints: list[Any] | None,
+        lines: list[int],
+        items: list[Item],
+        rejected: list[Rejected],
+        reject_row: Callable[..., None],
+        vals: list[SourceValues],
+    ) -> None:
+        """Clean a column of text values through a per-source cache of distinct values.
+
+        Exports repeat values heavily (dates, countries, the same phone on many rows), so each
+        distinct value (with its country hint, for phones) is cleaned once per file; the cache is
+        dropped when it grows past ``SOURCE_CACHE`` entries so memory stays flat.
+        """
+        cache = self.caches.setdefault(id(s), {})
+        if len(cache) > SOURCE_CACHE:
+            cache.clear()
+        keys: list[Any] = col if hints is None else list(zip(col, hints, strict=True))
+        cl = self.cleaners[id(s)]
+        for key in set(keys).difference(cache):
+            text, hint = (key, None) if hints is None else key
+            cache[key] = (None, None) if text is None or text == "" else cl(text, hint)
+        res = list(map(cache.__getitem__, keys))
+        ks = [k for k, r in enumerate(res) if r[0] is not None]
+        vs = [v for r in res if (v := r[0]) is not None]
+        raws = [col[k] for k in ks]
+        vals.append((s, ks, vs, raws))
+        if any(r[1] is not None for r in res):
+            for k, r in enumerate(res):
+                if r[1] is None:
+                    continue
+                pos = items[k][0]
+                text = col[k] or ""
+                if s.on_error == "drop":
+                    rejected.append(Rejected(lines[pos], _field_name(s), r[1], value=text[:500], scope="value"))
+                elif s.on_error == "reject_row":
+                    reject_row(pos, _field_name(s), r[1], text[:500])
 
     def _emit(self, pending: list[Any], bad: set[int], row_ctx: list[RowCtx]) -> dict[str, list[Any]]:
         eid_c: list[str] = []
@@ -391,6 +542,7 @@ class ChunkEvaluator:
         obs_c: list[str | None] = []
         ctx_c: list[RowCtx] = []
         vic_c: list[bool] = []
+        uniform = len({id(c) for c in row_ctx}) <= 1
         for ent, items, eids, srecs, obs, vals, exists in pending:
             skip = [not exists[k] or items[k][0] in bad for k in range(len(items))]
             if ent.once:
@@ -405,25 +557,38 @@ class ChunkEvaluator:
             schema = ent.schema
             ent_victim = ent.victim_sensitive
             written = self.state.written.setdefault(ent.name, set()) if ent.dedupe else None
-            for k, s, value, orig in vals:
-                if skip[k]:
+            any_skip = any(skip)
+            for s, ks, vs, raws in vals:
+                if not ks:
                     continue
-                if written is not None:
-                    # A record shared by many rows (an encounter event): write each fact once.
-                    key = hash((eids[k], s.prop, value))
-                    if key in written:
-                        continue
-                    written.add(key)
-                eid_c.append(eids[k])
-                schema_c.append(schema)
-                prop_c.append(s.prop)
-                ptype_c.append(s.prop_type)
-                value_c.append(value)
-                orig_c.append(orig if orig != value else None)
-                srec_c.append(srecs[k])
-                obs_c.append(obs[k])
-                ctx_c.append(row_ctx[items[k][0]])
-                vic_c.append(ent_victim or s.victim_sensitive)
+                if any_skip or written is not None:
+                    keep = [j for j, k in enumerate(ks) if not skip[k]]
+                    if written is not None:
+                        # A record shared by many rows (an encounter event): write each fact once.
+                        kept = []
+                        for j in keep:
+                            key = hash((eids[ks[j]], s.prop, vs[j]))
+                            if key not in written:
+                                written.add(key)
+                                kept.append(j)
+                        keep = kept
+                    ks = [ks[j] for j in keep]
+                    vs = [vs[j] for j in keep]
+                    raws = [raws[j] for j in keep]
+                n_s = len(ks)
+                if not n_s:
+                    continue
+                eid_c.extend([eids[k] for k in ks])
+                schema_c.extend([schema] * n_s)
+                prop_c.extend([s.prop] * n_s)
+                ptype_c.extend([s.prop_type] * n_s)
+                value_c.extend(vs)
+                orig_c.extend([r if r != v else None for r, v in zip(raws, vs, strict=True)])
+                srec_c.extend([srecs[k] for k in ks])
+                obs_c.extend([obs[k] for k in ks])
+                if not uniform:
+                    ctx_c.extend([row_ctx[items[k][0]] for k in ks])
+                vic_c.extend([ent_victim or s.victim_sensitive] * n_s)
         n = len(eid_c)
         ds = self.dataset
         sha1 = hashlib.sha1
@@ -432,7 +597,16 @@ class ChunkEvaluator:
             for r, e, p, v in zip(srec_c, eid_c, prop_c, value_c, strict=True)
         ]
         prov = self.ctx.provenance
-        obs_dates = _to_dates(obs_c)
+        dates = {v: (None if v is None else _iso_date(v)) for v in set(obs_c)}
+        obs_dates = list(map(dates.__getitem__, obs_c))
+        if uniform:
+            # One handling for the whole chunk (the usual case): constant columns, no gathering.
+            c0 = row_ctx[0] if row_ctx else self.default_ctx
+            ctx_cols = {name: [c0[i]] * n for i, name in enumerate(_CTX_NAMES)}
+        else:
+            ctx_cols = {name: [c[i] for c in ctx_c] for i, name in enumerate(_CTX_NAMES)}
+        victim = (ctx_cols["victim_sensitive"] if not any(vic_c)
+                  else [c or v for c, v in zip(ctx_cols["victim_sensitive"], vic_c, strict=True)])
         cols: dict[str, list[Any]] = {
             "id": ids,
             "entity_id": eid_c,
@@ -444,19 +618,20 @@ class ChunkEvaluator:
             "dataset": [ds] * n,
             "source_file": [prov.source_file] * n,
             "source_record": srec_c,
-            "agency": [c[8] for c in ctx_c],
+            "agency": ctx_cols["agency"],
             "batch_id": [prov.batch_id] * n,
             "observed": obs_dates,
             "ingested": [prov.ingested] * n,
-            "caveat": [c[0] for c in ctx_c],
-            "releasable_to": [c[1] for c in ctx_c],
-            "tlp": [c[2] for c in ctx_c],
-            "victim_sensitive": [c[3] or v for c, v in zip(ctx_c, vic_c, strict=True)],
-            "compartment": [c[4] for c in ctx_c],
-            "predicate": [c[5] for c in ctx_c],
-            "reliability": [c[6] for c in ctx_c],
-            "validity": [c[7] for c in ctx_c],
-            "submitting_agency": [prov.submitting_agency or c[8] for c in ctx_c],
+            "caveat": ctx_cols["caveat"],
+            "releasable_to": ctx_cols["releasable_to"],
+            "tlp": ctx_cols["tlp"],
+            "victim_sensitive": victim,
+            "compartment": ctx_cols["compartment"],
+            "predicate": ctx_cols["predicate"],
+            "reliability": ctx_cols["reliability"],
+            "validity": ctx_cols["validity"],
+            "submitting_agency": ([prov.submitting_agency] * n if prov.submitting_agency
+                                  else ctx_cols["agency"]),
             "review_by": [self.review_by] * n,
         }
         assert tuple(cols) == STATEMENT_COLUMNS
@@ -469,10 +644,6 @@ def _iso_date(text: str) -> date | None:
         return date.fromisoformat(text[:10])
     except ValueError:
         return None
-
-
-def _to_dates(values: list[str | None]) -> list[date | None]:
-    return [None if v is None else _iso_date(v) for v in values]
 
 
 def _present(v: Any) -> bool:
@@ -509,21 +680,19 @@ def _cleaner(s: Source, today: date) -> Cleaner:
     vmap = s.value_map
     strict = s.map_strict
     t = s.prop_type
-    base: Callable[[str, Chain], tuple[str | None, str | None]]
+    base: Cleaner
     if t == "phone":
         countries = s.countries
-        cget = s.country_field.getter() if s.country_field is not None else None
 
-        def phone(text: str, ch: Chain) -> tuple[str | None, str | None]:
+        def phone(text: str, raw_c: Any) -> tuple[str | None, str | None]:
             regions = countries
-            if cget is not None:
-                raw_c = cget(ch)
-                if isinstance(raw_c, str) and raw_c:
-                    if vmap is not None and map_key(raw_c) in vmap:
-                        raw_c = vmap[map_key(raw_c)] or ""
-                    hint = C.region_hint(raw_c) if raw_c else None
-                    if hint and hint not in regions:
-                        regions = (hint, *regions)
+            if isinstance(raw_c, str) and raw_c:
+                if vmap is not None and map_key(raw_c) in vmap:
+                    raw_c = vmap[map_key(raw_c)] or ""
+                hint = C.region_hint(raw_c) if raw_c else None
+                if hint and regions[:1] != (hint,):
+                    # The row's own country is the likeliest dialing region: try it first.
+                    regions = (hint, *[r for r in regions if r != hint])
             return C.clean_phone(text, regions)
 
         # The value map of a phone source applies to its country field, not to the number.
@@ -531,46 +700,46 @@ def _cleaner(s: Source, today: date) -> Cleaner:
     elif t == "date":
         fmts, nf, my = s.formats, s.not_future, s.min_year
 
-        def base(text: str, ch: Chain) -> tuple[str | None, str | None]:
+        def base(text: str, hint: Any) -> tuple[str | None, str | None]:
             return C.clean_date(text, fmts, today, nf, my)
     elif t == "country":
-        def base(text: str, ch: Chain) -> tuple[str | None, str | None]:
+        def base(text: str, hint: Any) -> tuple[str | None, str | None]:
             return C.clean_country(text)
     elif t == "number":
         mn, mx, integer = s.minimum, s.maximum, s.integer
 
-        def base(text: str, ch: Chain) -> tuple[str | None, str | None]:
+        def base(text: str, hint: Any) -> tuple[str | None, str | None]:
             return C.clean_number(text, mn, mx, integer)
     elif t == "identifier":
         compact = s.compact
 
-        def base(text: str, ch: Chain) -> tuple[str | None, str | None]:
+        def base(text: str, hint: Any) -> tuple[str | None, str | None]:
             return C.clean_identifier(text, compact)
     elif t == "name":
         order = s.order
 
-        def base(text: str, ch: Chain) -> tuple[str | None, str | None]:
+        def base(text: str, hint: Any) -> tuple[str | None, str | None]:
             return C.clean_typed("name", C.reorder_name(text, order))
     elif t in ("string", "text"):
-        def base(text: str, ch: Chain) -> tuple[str | None, str | None]:
+        def base(text: str, hint: Any) -> tuple[str | None, str | None]:
             v = C.collapse(text)
             return (v, None) if v else (None, None)
     else:
-        def base(text: str, ch: Chain) -> tuple[str | None, str | None]:
+        def base(text: str, hint: Any) -> tuple[str | None, str | None]:
             return C.clean_typed(t, text)
 
     if vmap is None:
         return base
 
-    def mapped(text: str, ch: Chain) -> tuple[str | None, str | None]:
+    def mapped(text: str, hint: Any) -> tuple[str | None, str | None]:
         key = map_key(text)
         if key in vmap:
             target = vmap[key]
             if target is None:
                 return None, None  # mapped to nothing on purpose
-            return base(target, ch)
+            return base(target, hint)
         if strict:
             return None, "value not in the mapping's value map"
-        return base(text, ch)
+        return base(text, hint)
 
     return mapped
