@@ -12,21 +12,13 @@ from fastapi.testclient import TestClient
 
 from netcase.api import create_app
 from netcase.store import open_store
-from test_api_world import totp_now, users_by_role
+from test_api_world import piped_store, totp_now, users_by_role
 
 
 @pytest.fixture(scope="module")
 def piped(tiny_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    from netcase.eval.networks import oracle_resolve
-    from netcase.graph import build_networks
-    from netcase.ingest.engine import ingest_paths
-    from netcase.ingest.registry import default_loaders
-
-    url = str(tmp_path_factory.mktemp("piped") / "netcase.duckdb")
+    url = piped_store(tiny_world, tmp_path_factory.getbasetemp())
     store = open_store(url)
-    ingest_paths(store, [tiny_world], default_loaders())
-    oracle_resolve(store, tiny_world)
-    build_networks(store)
     users = users_by_role(store)
     app = create_app(url)
     clients = {}

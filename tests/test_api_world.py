@@ -8,6 +8,7 @@ the tests are in test_api.py and test_web.py.
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 import pyotp
 
@@ -100,7 +101,52 @@ def users_by_role(store: Store) -> dict[str, DemoUser]:
     return {u.role: u for u in create_demo_users(store)}
 
 
-def totp_now(user: DemoUser, at: datetime | None = None) -> str:
-    """The user's current six-digit code."""
+def totp_now(user: DemoUser) -> str:
+    """A currently valid six-digit code of the user (never one this process used already)."""
+    return fresh_code(user)
+
+
+_LAST_STEP: dict[str, int] = {}
+
+
+def fresh_code(user: DemoUser) -> str:
+    """A code the server will accept even if this user logged on moments ago in this process.
+
+    The access layer refuses a replayed time step and accepts one step either side of now; this
+    picks the next unused step within that window.
+    """
     totp = pyotp.TOTP(user.totp_secret)
-    return totp.at(at) if at else totp.now()
+    now = datetime.now().timestamp()
+    current = int(now // 30)
+    step = max(current - 1, _LAST_STEP.get(user.username, current - 2) + 1)
+    if step > current + 1:
+        raise RuntimeError(f"{user.username} logged on three times within 30 s")
+    _LAST_STEP[user.username] = step
+    return totp.at(step * 30 + 1)
+
+
+_PIPED: dict[str, str] = {}
+
+
+def piped_store(tiny_world: Path, root: Path) -> str:
+    """A DuckDB store with the tiny world ingested, resolved from the ground truth, networks built
+    and demo users made; built once per test process and shared by the modules that need it."""
+    if "url" in _PIPED:
+        return _PIPED["url"]
+    from netcase.eval.networks import oracle_resolve
+    from netcase.graph import build_networks
+    from netcase.ingest.engine import ingest_paths
+    from netcase.ingest.registry import default_loaders
+    from netcase.store import open_store
+
+    url = str(root / "piped.duckdb")
+    store = open_store(url)
+    try:
+        ingest_paths(store, [tiny_world], default_loaders())
+        oracle_resolve(store, tiny_world)
+        build_networks(store)
+        create_demo_users(store)
+    finally:
+        store.close()
+    _PIPED["url"] = url
+    return url

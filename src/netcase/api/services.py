@@ -142,6 +142,9 @@ def network_detail(store: Store, viewer: Viewer, network_id: str) -> dict[str, A
     return detail
 
 
+ISO3 = {"US": "USA", "MX": "MEX", "GT": "GTM", "SV": "SLV", "HN": "HND", "CO": "COL", "EC": "ECU",
+        "CU": "CUB", "HT": "HTI", "NI": "NIC", "VE": "VEN", "CN": "CHN", "IN": "IND", "BR": "BRA", "PE": "PER"}
+
 NODE_KINDS = {"phone": "phone", "iban": "account", "identifier": "identifier", "email": "email",
               "address": "place"}
 
@@ -251,6 +254,9 @@ def network_plan(store: Store, viewer: Viewer, network_id: str, *, budget: int =
     g = network_graph(store, network_id, viewer)
     if g.vcount() == 0:
         raise StageUnavailable("disrupt", "no members of this network are visible to you")
+    # The planner's jurisdiction rules use ISO alpha-3 codes; the graph may carry alpha-2 codes
+    # from the statements (FtM's country type), which would put every member "outside jurisdiction".
+    g.vs["country"] = [ISO3.get(str(c).upper(), str(c).upper()) if c else None for c in g.vs["country"]]
     corridors = network_corridors(store, network_id, viewer)
     payments = network_payments(store, network_id, viewer)
     plan = plan_disruption(g, budget, objective=objective,  # type: ignore[arg-type]
