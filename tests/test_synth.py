@@ -285,3 +285,18 @@ def test_bad_arguments(tmp_path: Path, bad: dict[str, str]) -> None:
     args = {"scale": "tiny", "seed": 1, "out": tmp_path, "noise": "default", **bad}
     with pytest.raises(ValueError):
         generate(**args)  # type: ignore[arg-type]
+
+
+def test_wired_money_matches_transfers(tiny_world: Path) -> None:
+    """``wired_usd`` of each organisation is the sum of the transfers its members received."""
+    truth = {r["record_id"]: r["person_id"] for r in read_csv(tiny_world / "truth/records.csv")
+             if r["source_file"] == "msb/wire_transfers.csv"}
+    org_of = {r["person_id"]: r["org_id"] for r in read_csv(tiny_world / "truth/persons.csv")}
+    wired: Counter[str] = Counter()
+    for r in read_csv(tiny_world / "msb/wire_transfers.csv"):
+        org = org_of[truth[f"{r['transfer_id']}:receiver"]]
+        if org:
+            wired[org] += round(float(r["amount_usd"]) * 100)
+            assert org_of[truth[f"{r['transfer_id']}:sender"]] == ""  # families pay; members do not
+    for r in read_csv(tiny_world / "truth/orgs.csv"):
+        assert round(float(r["wired_usd"]) * 100) == wired[r["org_id"]], r["org_id"]
