@@ -195,7 +195,8 @@ def explain(store: Store, entity_id: str, near: int = 5) -> Explanation:
     judged = {}
     for a, b, j in store.query("SELECT entity_a, entity_b, judgement FROM resolve_judgements ORDER BY created"):
         judged[(min(a, b), max(a, b))] = j
-    links, misses = [], []
+    links: list[dict[str, Any]] = []
+    misses: list[dict[str, Any]] = []
     for r in rows:
         r["weights"] = json.loads(r["weights"])
         r["judgement"] = judged.get((r["entity_l"], r["entity_r"]))

@@ -37,10 +37,7 @@ class UnionFind:
         for x in self.cannot.get(ra, ()):
             if self.find(x) == rb:
                 return False
-        for x in self.cannot.get(rb, ()):
-            if self.find(x) == ra:
-                return False
-        return True
+        return all(self.find(x) != ra for x in self.cannot.get(rb, ()))
 
     def union(self, a: str, b: str) -> bool:
         ra, rb = self.find(a), self.find(b)

@@ -21,10 +21,10 @@ def demo_step(ctx: DemoContext) -> None:
         f"{result.pairs_scored:,} pairs scored in {result.seconds:.1f} s)"
     )
     world = ctx.state.get("world")
-    truth_file = Path(world) / "truth" / "records.csv" if world else None
+    truth_file = Path(str(world)) / "truth" / "records.csv" if world else None
     if truth_file is None or not truth_file.exists():
         return
-    truth = read_truth(Path(world))
+    truth = read_truth(Path(str(world)))
     pred = {
         (sf, sr): c
         for sf, sr, c in ctx.store.query(

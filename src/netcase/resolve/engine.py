@@ -13,7 +13,7 @@ import json
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,6 +42,7 @@ class ResolveResult:
     pairs_scored: int
     seconds: float
     trained: bool
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def _now() -> datetime:
@@ -127,8 +128,19 @@ def resolve(
     started = time.perf_counter()
     started_at = _now()
     run_id = "R" + uuid.uuid4().hex[:12]
+    timings: dict[str, float] = {}
+    mark = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        timings[name] = round(now - mark[0], 2)
+        mark[0] = now
+
     mentions = read_person_mentions(store, schemata)
+    lap("read")
     table = mention_table(mentions)
+    del mentions
+    lap("normalise")
     saved = None if retrain else latest_model(store)
     session = nm.open_session(table, saved[1] if saved else None, backend=backend)
     trained = saved is None
@@ -138,6 +150,7 @@ def resolve(
         # Scoring with the freshly trained model must use exactly what is stored.
         session = nm.open_session(table, model_json, backend=backend)
         full = True
+        lap("train")
     else:
         model_id = saved[0]
     previous = {
@@ -181,6 +194,7 @@ def resolve(
                 parts.append(edges_table(session, between, run_id))
         edges = pa.concat_tables(parts) if parts else kept.slice(0, 0)
     all_edges = pa.concat_tables([kept, edges]) if kept.num_rows else edges
+    lap("score")
     judgements = read_judgements(store)
     pairs = zip(
         all_edges.column("entity_l").to_pylist(),
@@ -192,6 +206,7 @@ def resolve(
     prev_canon = dict(store.query("SELECT entity_id, canonical_id FROM resolved"))
     canon = canonical_ids(roots, prev_canon)
     entities = len(set(canon.values()))
+    lap("cluster")
     with store.transaction():
         store.execute("DELETE FROM resolved")
         store.insert_columns(
@@ -217,8 +232,9 @@ def resolve(
             (run_id, model_id, mode, started_at, _now(), len(ids), len(changed), entities,
              edges.num_rows, threshold, review_low),
         )
+    lap("write")
     return ResolveResult(run_id, model_id, mode, len(ids), len(changed), entities, edges.num_rows,
-                         time.perf_counter() - started, trained)
+                         time.perf_counter() - started, trained, timings)
 
 
 def _read_kept_edges(store: Store, stale: set[str]) -> pa.Table:

@@ -8,6 +8,7 @@ A *mention* is one person as one source record names them (one entity id in the 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +53,8 @@ PERSON_PROPS: tuple[str, ...] = (
     *COUNTRY_PROPS, *BIRTHPLACE_PROPS, *RESIDENCE_PROPS, *PHONE_PROPS, *EMAIL_PROPS, *DOC_PROPS, *ADDRESS_PROPS,
     *ACCOUNT_PROPS, *SEX_PROPS,
 )
+
+_PROPSET = frozenset(PERSON_PROPS)
 
 # Column order of the table handed to Splink; lists are NULL when empty so "missing" is one thing.
 FEATURE_SCHEMA = pa.schema(
@@ -134,7 +137,7 @@ def mention_row(m: Mention) -> dict[str, Any]:
          *("A:" + k for v in _all(p, ACCOUNT_PROPS) if (k := account_key(v)))]
     )
     fp = hashlib.sha1(
-        repr(sorted((k, tuple(sorted(v))) for k, v in p.items() if k in PERSON_PROPS)).encode()
+        "\x1e".join(f"{k}\x1f{chr(31).join(sorted(v))}" for k, v in sorted(p.items()) if k in _PROPSET).encode()
     ).hexdigest()
     return {
         "unique_id": m.entity_id,
@@ -163,11 +166,44 @@ def mention_row(m: Mention) -> dict[str, Any]:
     }
 
 
-def mention_table(mentions: Iterable[Mention]) -> pa.Table:
-    """The Splink input table: one row per mention."""
+def _rows_to_table(mentions: Sequence[Mention]) -> pa.Table:
     rows = [mention_row(m) for m in mentions]
     cols = {f.name: [r[f.name] for r in rows] for f in FEATURE_SCHEMA}
     return pa.table(cols, schema=FEATURE_SCHEMA)
+
+
+PARALLEL_MIN = 60_000
+CHUNK = 25_000
+
+
+def mention_table(mentions: Iterable[Mention], workers: int | None = None) -> pa.Table:
+    """The Splink input table: one row per mention.
+
+    Normalising is pure Python (~150 µs of CPU a mention), so large inputs are split over
+    processes (one per core); the result is the same table in the same order.
+    """
+    items = list(mentions)
+    n_workers = workers if workers is not None else (os.cpu_count() or 1)
+    if len(items) < PARALLEL_MIN or n_workers < 2:
+        return _rows_to_table(items)
+    import multiprocessing as mp
+
+    # fork: workers inherit the mentions (no pickling of the input) and the loaded modules; only
+    # the Arrow results travel back. The hand-over slot is cleared as soon as the pool is done.
+    _FORK_INPUT[:] = [items]
+    try:
+        with mp.get_context("fork").Pool(n_workers) as pool:
+            parts = pool.map(_chunk_table, range(0, len(items), CHUNK))
+    finally:
+        _FORK_INPUT.clear()
+    return pa.concat_tables(parts)
+
+
+_FORK_INPUT: list[list[Mention]] = []
+
+
+def _chunk_table(start: int) -> pa.Table:
+    return _rows_to_table(_FORK_INPUT[0][start : start + CHUNK])
 
 
 def read_person_mentions(store: Store, schemata: Sequence[str] = ("Person",)) -> list[Mention]:

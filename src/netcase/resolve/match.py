@@ -81,12 +81,14 @@ class Matcher:
                 if p > m.probability:
                     m.probability = float(p)
                 m.evidence.append(f"record {other} scored {p:.3f}")
-        for kind, key, props_ in (
+        checks: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
             ("account", account_key(account), ("accountNumber", "iban", "number")),
             ("plate", plate_key(plate), ("registrationNumber",)),
-        ):
-            if not key:
+        )
+        for kind, maybe_key, props_ in checks:
+            if not maybe_key:
                 continue
+            key = maybe_key
             for person, via in self._linked_people(key, props_, plate=kind == "plate"):
                 canon = self.canon.get(person, person)
                 m = found.setdefault(canon, Match(canon, 0.0))

@@ -36,7 +36,7 @@ def _lev(col: str) -> str:
 
 
 def _comparison(name: str, levels: list[tuple[str, str | None]]) -> dict[str, Any]:
-    out = []
+    out: list[dict[str, Any]] = []
     for label, cond in levels:
         if cond is None:
             continue

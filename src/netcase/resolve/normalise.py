@@ -298,6 +298,9 @@ def phone_e164(value: str | None, country: str | None = None) -> str | None:
     if region and len(region) != 2:
         region = None
     digits = re.sub(r"\D", "", text)
+    fast = _fast_e164(text, digits, region)
+    if fast:
+        return fast
     candidates: list[str | None] = []
     if text.startswith("+") or text.startswith("00"):
         candidates.append(None)
@@ -316,6 +319,29 @@ def phone_e164(value: str | None, country: str | None = None) -> str | None:
     if 7 <= len(digits) <= 15:
         # An unparseable but plausible number still matches itself.
         return "+" + digits
+    return None
+
+
+# Calling code and national number length of the region's numbers, for the common cases that need
+# no full parse (phonenumbers costs ~100 µs a number; a million records have a million phones).
+_FAST_REGIONS = {"US": ("1", 10), "MX": ("52", 10), "GT": ("502", 8), "SV": ("503", 8), "HN": ("504", 8)}
+_FAST_BY_CODE = {code: n for code, n in _FAST_REGIONS.values()}
+
+
+def _fast_e164(text: str, digits: str, region: str | None) -> str | None:
+    """E.164 for well-formed numbers of the task force's five countries, else None (full parse)."""
+    if text.startswith("+"):
+        for code, n in _FAST_BY_CODE.items():
+            rest = digits[len(code):]
+            if digits.startswith(code) and len(rest) == n:
+                return "+" + digits
+            if code == "52" and digits.startswith("521") and len(rest) == 11:
+                return "+52" + rest[1:]
+        return None
+    if region in _FAST_REGIONS:
+        code, n = _FAST_REGIONS[region]
+        if len(digits) == n and digits[0] not in "01":
+            return "+" + code + digits
     return None
 
 
