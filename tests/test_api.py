@@ -242,3 +242,15 @@ def test_vendored_assets_are_served_locally(world: dict[str, Any]) -> None:
         assert world["anon"].get(f"/static/vendor/{asset}").status_code == 200
     docs = world["anon"].get("/api/docs").text
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs and "cdn" not in docs.lower()
+
+
+def test_gazetteer_places_routes_without_guessing() -> None:
+    from netcase.api import gazetteer
+
+    stops = gazetteer.route_stops("San Luis Río Colorado → Yuma → Phoenix")
+    assert stops == ["San Luis Río Colorado", "Yuma", "Phoenix"]
+    assert gazetteer.locate(stops[0])[2] == "plaza"  # type: ignore[index]
+    assert gazetteer.locate("Yuma", sector_hint=True)[2] == "sector"  # type: ignore[index]
+    assert gazetteer.locate("Yuma")[2] == "city"  # type: ignore[index]
+    assert gazetteer.locate("Atlantis") is None
+    assert gazetteer.city_of_address("2232 Maple Ave, Houston, TX, USA")[:2] == (29.7604, -95.3698)  # type: ignore[index]

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from netcase.api import reads
+from netcase.api import gazetteer, reads
 from netcase.api.deps import StoreDep, ViewerDep
 from netcase.api.security import require
 
@@ -33,7 +33,9 @@ def map_features(store: Any, viewer: Any) -> dict[str, Any]:
             continue
         for m in p.members:
             coords[m] = (lon, lat)
-        kind = (p.first("nc:placeType") or p.first("summary") or p.first("remarks") or "place")
+        kind = (p.first("nc:placeType") or p.first("summary") or p.first("remarks") or "place").replace("_", " ")
+        if "sector" in p.caption.lower() and kind == "place":
+            kind = "Border Patrol station"
         features.append({
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [lon, lat]},
@@ -59,7 +61,64 @@ def map_features(store: Any, viewer: Any) -> dict[str, Any]:
             "properties": {"kind": "leg", "trips": counts[key], "migrants": leg["migrants"],
                            "corridor": leg["corridor"], "sector": leg["sector"]},
         })
-    return {"type": "FeatureCollection", "features": features}
+    unplaced = _routes(store, viewer, features) + _stash_cities(store, viewer, features)
+    return {"type": "FeatureCollection", "features": features, "unplaced": unplaced}
+
+
+def _routes(store: Any, viewer: Any, features: list[dict[str, Any]]) -> int:
+    """Trips named as routes, drawn plaza → sector → stash city through the gazetteer."""
+    routes: dict[str, dict[str, int]] = defaultdict(lambda: {"trips": 0, "migrants": 0})
+    for t in reads.trip_routes(store, viewer):
+        r = routes[t["name"]]
+        r["trips"] += 1
+        with contextlib.suppress(ValueError):
+            r["migrants"] += int(float(t.get("nc:migrantCount") or 0))
+    unplaced = 0
+    stops_drawn: set[str] = set()
+    for name, r in sorted(routes.items()):
+        stops = gazetteer.route_stops(name)
+        # The middle stop of a three-stop route is the crossing sector.
+        located = [gazetteer.locate(s, sector_hint=(len(stops) == 3 and i == 1)) for i, s in enumerate(stops)]
+        coords = [[p[1], p[0]] for p in located if p is not None]
+        if len(coords) < 2:
+            unplaced += 1
+            continue
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": coords},
+            "properties": {"kind": "leg", "corridor": name, "trips": r["trips"], "migrants": r["migrants"]},
+        })
+        for stop, p in zip(stops, located, strict=True):
+            if p is not None and f"{stop}|{p[2]}" not in stops_drawn:
+                stops_drawn.add(f"{stop}|{p[2]}")
+                features.append({
+                    "type": "Feature", "geometry": {"type": "Point", "coordinates": [p[1], p[0]]},
+                    "properties": {"id": None, "name": stop, "kind": {"plaza": "crossing plaza", "sector": "crossing sector",
+                                                                     "city": "stash-house city"}.get(p[2], p[2]),
+                                   "city": None, "country": None, "approximate": True},
+                })
+    return unplaced
+
+
+def _stash_cities(store: Any, viewer: Any, features: list[dict[str, Any]]) -> int:
+    """Stash houses recorded without coordinates, one city-level marker per city."""
+    per_city: dict[tuple[float, float], list[str]] = defaultdict(list)
+    names: dict[tuple[float, float], str] = {}
+    unplaced = 0
+    for eid, full in reads.stash_addresses(store, viewer):
+        place = gazetteer.city_of_address(full)
+        if place is None:
+            unplaced += 1
+            continue
+        per_city[(place[0], place[1])].append(eid)
+        names[(place[0], place[1])] = full.split(",")[-3].strip() if full.count(",") >= 2 else full
+    for (lat, lon), ids in per_city.items():
+        features.append({
+            "type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            "properties": {"id": ids[0], "name": f"{len(ids)} stash house(s), {names[(lat, lon)]}", "kind": "stash house",
+                           "city": names[(lat, lon)], "country": "us", "approximate": True, "count": len(ids)},
+        })
+    return unplaced
 
 
 @router.get("/map", summary="Places and corridor legs as GeoJSON")

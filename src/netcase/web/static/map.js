@@ -12,7 +12,7 @@
     const k = (kind || "").toLowerCase();
     if (k.includes("stash")) return "#7b3294";
     if (k.includes("cross") || k.includes("plaza") || k.includes("port")) return "#d95f02";
-    if (k.includes("origin") || k.includes("town")) return "#1b7837";
+    if (k.includes("origin") || k.includes("town") || k.includes("transit")) return "#1b7837";
     return "#2166ac";
   };
   async function base() {
@@ -47,9 +47,11 @@
         radius: 5, color: "#222", weight: 1, fillColor: kindColour(f.properties.kind), fillOpacity: 0.9,
       }),
       onEachFeature: (f, layer) => {
+        const label = f.properties.name + (f.properties.approximate ? " (city-level position)" : "");
+        if (!f.properties.id) { layer.bindPopup(document.createTextNode(label)); return; }
         const a = document.createElement("a");
         a.href = "/entities/" + encodeURIComponent(f.properties.id);
-        a.textContent = f.properties.name;
+        a.textContent = label;
         layer.bindPopup(a);
       },
     }).addTo(map);
@@ -58,7 +60,7 @@
       const cells = [f.properties.name, f.properties.kind, f.properties.city || "", f.properties.country || ""];
       cells.forEach((text, i) => {
         const td = document.createElement("td");
-        if (i === 0) {
+        if (i === 0 && f.properties.id) {
           const a = document.createElement("a");
           a.href = "/entities/" + encodeURIComponent(f.properties.id);
           a.textContent = text;
@@ -68,7 +70,8 @@
       });
       tbody.appendChild(tr);
     }
-    status.textContent = `${points.length} places and ${legs.length} trip legs shown.`;
+    status.textContent = `${points.length} places and ${legs.length} routes shown` +
+      (data.unplaced ? `; ${data.unplaced} route(s) or address(es) name places this map does not know and are not drawn.` : ".");
     if (points.length) {
       map.fitBounds(L.geoJSON({ type: "FeatureCollection", features: points }).getBounds().pad(0.1));
     }
