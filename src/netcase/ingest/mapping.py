@@ -557,7 +557,14 @@ class _Parser:
             raise self.err(key, "expected a map of value → replacement")
         out: dict[str, str | None] = {}
         for k, v in raw.items():
-            out[map_key(scalar_text(k))] = None if v is None else scalar_text(v)
+            target = None if v is None else scalar_text(v)
+            if isinstance(k, bool):
+                # YAML 1.1 reads an unquoted yes/no/on/off/true/false key as a boolean: the
+                # author meant the word, so every spelling of it maps.
+                for word in (("true", "yes", "on", "y") if k else ("false", "no", "off", "n")):
+                    out[word] = target
+            else:
+                out[map_key(scalar_text(k))] = target
         return out
 
     def condition(self, raw: Any, key: str) -> Condition:
