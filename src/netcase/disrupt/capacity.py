@@ -131,24 +131,44 @@ class OpNetwork:
 
 @dataclass
 class MemberState:
-    """What changes during recovery: who is present, their roles, corridors and ties."""
+    """What changes during recovery: who is present, their roles, corridors and ties.
+
+    Roles, corridors and ties start as the network's own objects and are copied only for the
+    members that change (copy on write), so a recovery run on 1,000 members copies a handful.
+    """
 
     alive: list[bool]
-    roles: list[set[str]]
+    roles: list[set[str]] | list[frozenset[str]]
     serves: list[set[int]]
     adj: list[dict[int, float]]
+    owned: set[int] = field(default_factory=set)
 
     @classmethod
     def start(cls, net: OpNetwork, removed: Iterable[int] = ()) -> MemberState:
         alive = [True] * len(net.names)
         for v in removed:
             alive[v] = False
-        return cls(
-            alive=alive,
-            roles=[set(r) for r in net.roles],
-            serves=[set(s) for s in net.serves],
-            adj=[dict(a) for a in net.adj],
-        )
+        return cls(alive=alive, roles=list(net.roles), serves=list(net.serves), adj=list(net.adj))
+
+    def _own(self, v: int) -> None:
+        if v not in self.owned:
+            self.owned.add(v)
+            self.roles[v] = set(self.roles[v])  # type: ignore[call-overload]
+            self.serves[v] = set(self.serves[v])
+            self.adj[v] = dict(self.adj[v])
+
+    def take_over(self, v: int, role: str, corridors: set[int]) -> None:
+        """Member v takes ``role`` and serves ``corridors`` too."""
+        self._own(v)
+        self.roles[v].add(role)  # type: ignore[union-attr]
+        self.serves[v] |= corridors
+
+    def tie(self, a: int, b: int, weight: float) -> None:
+        """A new tie between a and b."""
+        self._own(a)
+        self._own(b)
+        self.adj[a][b] = weight
+        self.adj[b][a] = weight
 
 
 def _component_labels(adj: Sequence[dict[int, float]], alive: Sequence[bool]) -> list[int]:
@@ -248,6 +268,7 @@ def simulate_recovery(
     removed: Sequence[int],
     config: RecoveryConfig,
     seed: int,
+    heirs: dict[int, int] | None = None,
 ) -> tuple[MemberState, list[Replacement]]:
     """Let the network adapt for ``config.rounds`` rounds after ``removed`` are arrested.
 
@@ -257,9 +278,15 @@ def simulate_recovery(
     then index), within ``max_distance`` steps and with at least ``min_ties``. The successor takes
     the role and the removed member's corridors, and each remaining former contact of the removed
     member links to the successor with probability ``new_tie_rate``. Seeded, hence reproducible.
+
+    Successors are chosen on the network right after the arrests (``heirs``: removed → successor,
+    computed here when not given, so repeated runs can share it); which vacancies fill, and when,
+    and which new ties form, are the random part.
     """
     rng = random.Random(seed)
     state = MemberState.start(net, removed)
+    if heirs is None:
+        heirs = successors(net, removed, config)
     needed = {r for c in net.corridors for req in c.requirements() for r in req}
     vacancies = [(v, role) for v in removed for role in sorted(net.roles[v]) if role in needed]
     history: list[Replacement] = []
@@ -269,21 +296,25 @@ def simulate_recovery(
             if rng.random() >= config.replacement_rate:
                 open_.append((v, role))
                 continue
-            best = likely_successor(net, state, v, config)
+            best = heirs.get(v, -1)
             if best < 0:
                 open_.append((v, role))
                 continue
-            state.roles[best].add(role)
-            state.serves[best] |= net.serves[v]
+            state.take_over(best, role, net.serves[v])
             made = 0
             for w, weight in net.adj[v].items():
                 if w != best and state.alive[w] and w not in state.adj[best] and rng.random() < config.new_tie_rate:
-                    state.adj[best][w] = weight
-                    state.adj[w][best] = weight
+                    state.tie(best, w, weight)
                     made += 1
             history.append(Replacement(v, role, best, rnd, made))
         vacancies = open_
     return state, history
+
+
+def successors(net: OpNetwork, removed: Sequence[int], config: RecoveryConfig) -> dict[int, int]:
+    """Who would step in for each removed member, on the network right after the arrests."""
+    state = MemberState.start(net, removed)
+    return {v: likely_successor(net, state, v, config) for v in removed if net.roles[v]}
 
 
 def capacity_after_recovery(
@@ -291,9 +322,10 @@ def capacity_after_recovery(
 ) -> float:
     """Mean capacity over ``runs`` seeded recovery runs (seeds ``config.seed`` + i)."""
     runs = runs or config.runs
+    heirs = successors(net, removed, config)
     total = 0.0
     for i in range(runs):
-        state, _ = simulate_recovery(net, removed, config, config.seed + i)
+        state, _ = simulate_recovery(net, removed, config, config.seed + i, heirs)
         total += capacity(net, state)
     return total / runs
 
@@ -314,6 +346,37 @@ def _reliance(net: OpNetwork, state: MemberState) -> list[float]:
         for u in members:
             score[u] += net.corridors[c].people / len(members)
     return score
+
+
+def _sole_holder_loss(net: OpNetwork, state: MemberState) -> dict[int, float]:
+    """Capacity lost if each member vanished without splitting its component.
+
+    A corridor stops when every component that runs it loses a needed role; for a member who is
+    not a cut vertex that happens only where they are the sole holder of a needed role in the
+    only component that runs the corridor.
+    """
+    total = sum(c.people for c in net.corridors)
+    if total <= 0:
+        return {}
+    label = _component_labels(state.adj, state.alive)
+    loss: dict[int, float] = {}
+    for c, corridor in enumerate(net.corridors):
+        reqs = corridor.requirements()
+        holders: dict[int, list[list[int]]] = {}
+        for v, ok in enumerate(state.alive):
+            if not ok or net.protected[v] or c not in state.serves[v] or not state.roles[v]:
+                continue
+            per = holders.setdefault(label[v], [[] for _ in reqs])
+            for r, req in enumerate(reqs):
+                if req & state.roles[v]:
+                    per[r].append(v)
+        running = [k for k, per in holders.items() if all(per)]
+        if len(running) != 1:
+            continue  # not running, or run by two components: one member cannot stop it
+        critical = {per[0] for per in holders[running[0]] if len(per) == 1}
+        for v in critical:
+            loss[v] = loss.get(v, 0.0) + corridor.people / total
+    return loss
 
 
 def _articulation_points(state: MemberState) -> set[int]:
@@ -355,13 +418,23 @@ def select_for_capacity(
         reliance = _reliance(net, state)
         current = capacity(net, state)
         cuts = _articulation_points(state)
+        sole = _sole_holder_loss(net, state)
         ranked = []
         for v in pool:
             cap = current
-            if reliance[v] > 0 or v in cuts:
+            if v in cuts and reliance[v] > 0:
                 state.alive[v] = False
                 cap = capacity(net, state)
                 state.alive[v] = True
+            elif v in cuts:
+                # A cut vertex holding no needed role can still split a corridor's core.
+                state.alive[v] = False
+                cap = capacity(net, state)
+                state.alive[v] = True
+            else:
+                # Not a cut vertex: its component stays connected without it, so only the
+                # corridors for which it is the sole holder of a needed role can stop.
+                cap = current - sole.get(v, 0.0)
             ranked.append((cap, -reliance[v], -len(state.adj[v]), v))
         ranked.sort()
         # Recovery-aware: whoever would step in for an arrested member is worth a look too.
