@@ -216,3 +216,20 @@ def test_api_tokens_are_scoped_and_revocable(store: Store) -> None:
     with pytest.raises(InvalidToken):
         token_viewer(store, exp.token, T0 + timedelta(days=1))
     assert store.scalar("SELECT count(*) FROM api_tokens WHERE token_hash = ?", (tok.token,)) == 0
+
+
+def test_password_change_by_self_or_administrator(store: Store) -> None:
+    from netcase.access.identity import set_password
+
+    secret = make(store)
+    ana = viewer_for(store, "ana")
+    with pytest.raises(PasswordRejected):
+        set_password(store, "ana", "password2024", by=ana, now=T0, config=CFG)
+    set_password(store, "ana", "Quiet-Harbor-Lantern-9", by=ana, now=T0, config=CFG)
+    with pytest.raises(AccessDenied):
+        set_password(store, "ana", "Other-Quiet-Harbor-1", by=Viewer("bo", "HSI", "USA", frozenset({"analyst"})),
+                     now=T0, config=CFG)
+    with pytest.raises(AuthenticationError):
+        authenticate(store, "ana", PW, code(secret, T0), T0, "ip", CFG)
+    t = T0 + timedelta(minutes=1)
+    assert authenticate(store, "ana", "Quiet-Harbor-Lantern-9", code(secret, t), t, "ip", CFG).username == "ana"

@@ -150,3 +150,9 @@ def test_retention_cli(intel: Store, store_url: str) -> None:
     assert '"old-2"' in r.output and '"old-1"' not in r.output
     r = runner.invoke(app, ["audit", "verify", "--db", store_url])
     assert r.exit_code == 0, r.output
+    # single-user embedded mode (no accounts): the local operator is audited like anyone
+    from netcase.store import open_store
+
+    with open_store(store_url) as s:
+        users = {e.user for e in audit.entries(s)}
+    assert users and all(u.startswith("local:") for u in users)

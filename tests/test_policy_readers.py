@@ -142,6 +142,12 @@ def test_visible_entity_hides_existence_and_pseudonymises_victims(world: Store) 
         ("ana", "read:victim", "ok"), ("ivan", "read:victim", "ok"), ("ana", "read:entity", "ok")]
     victim_objects = {e.object_id for e in entries if e.action == "read:victim"}
     assert "v1" not in victim_objects and "m1" not in victim_objects
+    assert entries[1].object_id.startswith("unknown:q-")  # a probe id is kept as a digest only
+
+
+def test_probing_with_a_name_as_id_leaves_no_name_in_the_log(world: Store) -> None:
+    assert visible_entity(world, ANALYST, "Maria Canary", now=T0) is None
+    assert "Maria" not in str([e.as_dict() for e in audit.entries(world)])
 
 
 def test_visible_entity_follows_resolution(world: Store) -> None:
@@ -167,3 +173,13 @@ def test_pseudonyms_are_deterministic_keyed_and_scoped_by_country(world: Store) 
 def test_where_clause_is_combined_not_replacing_the_policy(world: Store) -> None:
     rows = visible_statements(world, ANALYST, "s.entity_id = ? OR TRUE", ("v1",))
     assert {r["id"] for r in rows} == ids(world, ANALYST)
+
+
+def test_expired_agreements_are_revoked(world: Store) -> None:
+    from netcase.access.policy import expire_sharing_agreements
+
+    record_sharing_agreement(world, agreement_id="MOU-MEX-OLD", country="MEX", title="old", signed_on=date(2020, 1, 1),
+                             expires_on=date(2026, 6, 30), recorded_by=Viewer.system(), now=T0)
+    assert ids(world, PARTNER_MEX) == {"s1-name", "v1-nat"}
+    assert expire_sharing_agreements(world, datetime(2026, 7, 1)) == 1
+    assert ids(world, PARTNER_MEX) == set()

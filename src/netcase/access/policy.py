@@ -210,9 +210,16 @@ def visible_entity(
     )
     protected = is_protected_victim(store, entity_id)
     if audit:
-        from netcase.access.audit import record
+        from netcase.access.audit import record, search_digest
 
-        object_id = pseudonym(entity_id, Viewer.system(), secret=pseudonym_secret(store)) if protected else entity_id
+        if protected:
+            object_id = pseudonym(entity_id, Viewer.system(), secret=pseudonym_secret(store))
+        elif store.scalar("SELECT count(*) FROM statements WHERE entity_id = ? OR entity_id IN"
+                          " (SELECT entity_id FROM resolved WHERE canonical_id = ?)", (entity_id, entity_id)):
+            object_id = entity_id
+        else:
+            # An id that names nothing may be typed text (even a person's name): keep a digest only.
+            object_id = "unknown:" + search_digest(store, entity_id)
         record(
             store,
             viewer,
