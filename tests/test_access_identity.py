@@ -233,3 +233,18 @@ def test_password_change_by_self_or_administrator(store: Store) -> None:
         authenticate(store, "ana", PW, code(secret, T0), T0, "ip", CFG)
     t = T0 + timedelta(minutes=1)
     assert authenticate(store, "ana", "Quiet-Harbor-Lantern-9", code(secret, t), t, "ip", CFG).username == "ana"
+
+
+def test_a_good_logon_resets_the_consecutive_failure_count(store: Store) -> None:
+    secret = make(store)
+    for k in range(4):
+        with pytest.raises(AuthenticationError):
+            authenticate(store, "ana", "bad-password", "000000", T0 + timedelta(minutes=k), "ip", CFG)
+    t = T0 + timedelta(minutes=5)
+    authenticate(store, "ana", PW, code(secret, t), t, "ip", CFG)
+    for k in range(4):
+        with pytest.raises(AuthenticationError) as exc:
+            authenticate(store, "ana", "bad-password", "000000", t + timedelta(minutes=1 + k), "ip", CFG)
+        assert not isinstance(exc.value, AccountLocked)
+    with pytest.raises(AccountLocked):
+        authenticate(store, "ana", "bad-password", "000000", t + timedelta(minutes=6), "ip", CFG)

@@ -368,6 +368,9 @@ def authenticate(
         with store.transaction():
             store.execute("UPDATE users SET last_totp_step = ?, last_login_at = ? WHERE username = ?",
                           (step, now, username))
+            # CJIS 5.5.3 counts *consecutive* failures: a good log-on starts the count again (the
+            # audit log keeps every failure).
+            store.execute("DELETE FROM login_failures WHERE username = ?", (username,))
             store.execute(
                 "INSERT INTO sessions (token_hash, username, created_at, last_seen_at, ended_at, end_reason, source_ip)"
                 " VALUES (?, ?, ?, ?, NULL, NULL, ?)",
