@@ -105,11 +105,10 @@ def register_pages(app: FastAPI) -> None:
         page = rows[offset : offset + PAGE]
         activity = services.activity_by_month(store, viewer, [r["network_id"] for r in page])
         months = sorted({m for a in activity.values() for m in a})
-        legal = {r["network_id"]: services.legal_status(store, viewer, _member_ids(store, r["network_id"]))
-                 for r in page}
+        legal = services.legal_status_by_network(store, viewer, [r["network_id"] for r in page])
         for r in page:
             r["spark"] = [activity.get(r["network_id"], {}).get(m, 0) for m in months]
-            r["legal"] = (legal.get(r["network_id"]) or {}).get("counts")
+            r["legal"] = legal.get(r["network_id"])
         template = "_networks_table.html" if request.headers.get("hx-request") else "networks.html"
         return render(request, template, viewer, title="Priority networks", rows=page, total=len(rows),
                       offset=offset, limit=PAGE, options=options,
@@ -345,10 +344,6 @@ def register_pages(app: FastAPI) -> None:
               details={"other": b.id, "judgement": verdict})
         label = "Judged the same person" if verdict == "same" else "Judged not the same"
         return HTMLResponse(f"<span role='status'>{label} — applied at the next resolution run.</span>")
-
-
-def _member_ids(store: Store, network_id: str) -> list[str]:
-    return [str(r[0]) for r in store.query("SELECT entity_id FROM network_members WHERE network_id = ?", (network_id,))]
 
 
 def _escape(text: str) -> str:

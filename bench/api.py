@@ -1,0 +1,181 @@
+"""API latency: entity and network reads with concurrent clients over loopback.
+
+Builds (or reuses) a store from a synthetic world run through the pipeline (ingest, resolution
+from the ground truth, network build), starts ``netcase serve`` in its own process, gives each
+client its own API token, and measures entity reads (``GET /api/entities/{id}``) and network reads
+(``GET /api/networks/{id}``) with httpx's async client. Goal: p95 ≤ 100 ms with 20 clients on the
+``medium`` world.
+
+    .venv/bin/python bench/api.py --scale medium --clients 20 --seconds 30
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import markdown_table, write_section  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def build_store(out: Path, scale: str, seed: int = 7) -> Path:
+    """The pipeline's store for a synthetic world (reused when it exists)."""
+    db = out / "netcase.duckdb"
+    if db.exists():
+        return db
+    from netcase.eval.networks import oracle_resolve
+    from netcase.graph import build_networks
+    from netcase.ingest.engine import ingest_paths
+    from netcase.ingest.registry import default_loaders
+    from netcase.store import open_store
+    from netcase.synth import generate
+    from netcase.web.demo import create_demo_users
+
+    out.mkdir(parents=True, exist_ok=True)
+    generate(scale=scale, seed=seed, out=out / "world")
+    store = open_store(str(db))
+    try:
+        ingest_paths(store, [out / "world"], default_loaders())
+        oracle_resolve(store, out / "world")
+        build_networks(store)
+        create_demo_users(store)
+    finally:
+        store.close()
+    return db
+
+
+def default_out(scale: str) -> Path:
+    """Where a scale's world and store are kept between runs (outside the repository)."""
+    import tempfile
+
+    return Path(tempfile.gettempdir()) / "netcase-bench" / scale
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(db: Path, port: int) -> subprocess.Popen[bytes]:
+    """``netcase serve`` in its own process; returns once it answers."""
+    import httpx
+
+    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "netcase"), "serve", "--db", str(db), "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/login", timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("the server did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
+
+
+def prepare(db: Path, clients: int) -> tuple[list[str], list[str], list[str]]:
+    """API tokens (one per client, for the analyst), entity ids and network ids to read."""
+    from netcase.access import identity
+    from netcase.access.viewer import Viewer
+    from netcase.store import open_store
+
+    store = open_store(str(db))
+    try:
+        now = datetime.now(UTC).replace(tzinfo=None)
+        tokens = [identity.issue_api_token(store, username="ana.analyst", name=f"bench-{i}",
+                                           scopes=["read:entities", "read:networks", "search"],
+                                           by=Viewer.system(), now=now).token for i in range(clients)]
+        people = [str(r[0]) for r in store.query(
+            "SELECT DISTINCT coalesce(r.canonical_id, s.entity_id) FROM statements s LEFT JOIN resolved r "
+            "ON r.entity_id = s.entity_id WHERE s.schema = 'Person' AND s.prop = 'name' AND NOT s.victim_sensitive "
+            "AND s.compartment IS NULL AND s.releasable_to LIKE '%,USA,%' ORDER BY 1 LIMIT 5000")]
+        networks = [str(r[0]) for r in store.query("SELECT network_id FROM networks WHERE status = 'active'")]
+    finally:
+        store.close()
+    return tokens, people, networks
+
+
+async def run_load(base: str, tokens: list[str], paths: list[str], seconds: float) -> tuple[list[float], int]:
+    """Each client reads random paths back to back for ``seconds``; returns latencies (ms), errors."""
+    import httpx
+
+    latencies: list[float] = []
+    errors = 0
+    stop = time.perf_counter() + seconds
+
+    async def client(token: str, seed: int) -> None:
+        nonlocal errors
+        rnd = random.Random(seed)
+        async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=120) as c:
+            while time.perf_counter() < stop:
+                t0 = time.perf_counter()
+                r = await c.get(rnd.choice(paths))
+                latencies.append((time.perf_counter() - t0) * 1000)
+                if r.status_code != 200:
+                    errors += 1
+
+    await asyncio.gather(*(client(t, i) for i, t in enumerate(tokens)))
+    return latencies, errors
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def main() -> None:
+    warnings.filterwarnings("ignore")
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--scale", default="medium")
+    ap.add_argument("--out", type=Path, default=None,
+                    help="Folder for the world and store (default: TMPDIR/netcase-bench/SCALE, reused).")
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--seconds", type=float, default=30.0)
+    args = ap.parse_args()
+    out = args.out or default_out(args.scale)
+    t0 = time.perf_counter()
+    db = build_store(out, args.scale)
+    print(f"store ready in {time.perf_counter() - t0:.0f} s: {db}", flush=True)
+    tokens, people, networks = prepare(db, args.clients)
+    port = free_port()
+    proc = start_server(db, port)
+    base = f"http://127.0.0.1:{port}"
+    rows = []
+    try:
+        for name, paths in (("entity read", [f"/api/entities/{p}" for p in people]),
+                            ("network read", [f"/api/networks/{n}" for n in networks])):
+            if not paths:
+                continue
+            lat, errors = asyncio.run(run_load(base, tokens, paths, args.seconds))
+            rows.append((name, args.clients, len(lat), len(lat) / args.seconds, pct(lat, 50), pct(lat, 95), pct(lat, 99),
+                         errors))
+            print(rows[-1], flush=True)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    body = (f"Scale `{args.scale}` ({len(people):,} readable people sampled, {len(networks):,} networks), "
+            f"{args.clients} concurrent clients with their own API tokens (analyst), {args.seconds:.0f} s per "
+            "workload, `netcase serve` (uvicorn, one process) over loopback. Every read goes through the access "
+            "policy and entity/network reads are written to the audit log. Goal: p95 ≤ 100 ms.\n\n"
+            + markdown_table(("workload", "clients", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors"), rows))
+    write_section("api", "API latency (bench/api.py)", body,
+                  command=f"python bench/api.py --scale {args.scale} --clients {args.clients} --seconds {args.seconds:g}")
+    os.environ.pop("NETCASE_DB", None)
+
+
+if __name__ == "__main__":
+    main()
