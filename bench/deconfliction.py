@@ -167,7 +167,7 @@ def main() -> None:
 
     worlds = []
     for seed in seeds:
-        folder = out if (args.reuse and len(seeds) == 1) else out / str(seed)
+        folder = out / str(seed)
         db = args.db if (args.db and len(seeds) == 1) else str(folder / "netcase.duckdb")
         worlds.append((seed, one_world(args.scale, seed, folder, db, args.reuse)))
 

@@ -154,3 +154,16 @@ def test_sweep_equals_all_pairs() -> None:
 def test_haversine_known_distance() -> None:
     # Houston to El Paso is about 1,080 km great-circle.
     assert 1060 < haversine_km(29.7604, -95.3698, 31.7619, -106.4850) < 1090
+
+
+def test_shared_phone_of_two_clearly_different_people_is_not_one_target() -> None:
+    from datetime import date
+
+    from netcase.cases.deconflict import clearly_different
+
+    sergio = ("de la Cruz Perez, Sergio", date(1993, 8, 19))
+    juan = ("JUAN CARLOS GONZÁLEZ MENDOZA", date(1971, 10, 1))
+    assert clearly_different(sergio, juan)
+    # A date-of-birth typo on the same name, or a missing date, is not enough to tell them apart.
+    assert not clearly_different(sergio, ("Sergio De La Cruz", date(1993, 9, 18)))
+    assert not clearly_different(sergio, ("Juan Gonzalez", None))

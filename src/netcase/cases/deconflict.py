@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from netcase.access.viewer import Viewer
+from netcase.cases.identifiers import normalize_name
 from netcase.cases.investigations import case_filter
 from netcase.store import Store
 
@@ -66,6 +67,21 @@ def alert_id(target_a: str, target_b: str) -> str:
     return "DA-" + hashlib.sha1(f"{a}\x1f{b}".encode()).hexdigest()[:16]
 
 
+def _name_tokens(name: str | None) -> set[str]:
+    norm = normalize_name(name) or ""
+    return {t for t in norm.split() if len(t) > 2 and t not in ("DEL", "LOS", "LAS")}
+
+
+def clearly_different(a: tuple[str | None, Any], b: tuple[str | None, Any]) -> bool:
+    """True when two targets' own records say they are two people: both dates of birth are known
+    and differ, and their names share no word (accents, case and order ignored)."""
+    (name_a, dob_a), (name_b, dob_b) = a, b
+    if dob_a is None or dob_b is None or dob_a == dob_b:
+        return False
+    ta, tb = _name_tokens(name_a), _name_tokens(name_b)
+    return bool(ta) and bool(tb) and not (ta & tb)
+
+
 def not_same_pairs(store: Store) -> set[frozenset[str]]:
     """Canonical id pairs whose newest analyst judgement (``resolve_judgements``) is "not same"."""
     if not store.table_exists("resolve_judgements"):
@@ -89,19 +105,20 @@ def find_conflicts(store: Store, *, cross_agency_only: bool = True) -> list[Conf
     """
     rows = store.query(
         "SELECT t.target_id, t.investigation_id, i.agency, coalesce(r.canonical_id, t.entity_id), "
-        "t.phone, t.account, t.plate, t.document FROM case_targets t "
+        "t.phone, t.account, t.plate, t.document, t.name, t.dob FROM case_targets t "
         "JOIN investigations i ON i.investigation_id = t.investigation_id "
         "LEFT JOIN resolved r ON r.entity_id = t.entity_id"
     )
     info = {r[0]: (r[1], r[2]) for r in rows}
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for target_id, _inv, _agency, canonical, phone, account, plate, document in rows:
+    for target_id, _inv, _agency, canonical, phone, account, plate, document, _name, _dob in rows:
         if canonical:
             groups[("same_entity", canonical)].append(target_id)
         for key, value in zip(STRONG_KEYS, (phone, account, plate, document), strict=True):
             if value:
                 groups[(key, str(value))].append(target_id)
     entity_of = {r[0]: r[3] for r in rows}
+    person_of = {r[0]: (r[8], r[9]) for r in rows}
     not_same = not_same_pairs(store)
     bases: dict[tuple[str, str], set[str]] = defaultdict(set)
     for (kind, _value), members in groups.items():
@@ -115,6 +132,10 @@ def find_conflicts(store: Store, *, cross_agency_only: bool = True) -> list[Conf
             if frozenset((entity_of[a], entity_of[b])) in not_same:
                 # An analyst judged these two people different: a shared phone or plate is then
                 # a shared object (a family car, a stash-house phone), not a shared target.
+                continue
+            if kind != "same_entity" and entity_of[a] != entity_of[b] and clearly_different(person_of[a], person_of[b]):
+                # Two people the resolver keeps apart, with different dates of birth and no name in
+                # common, who share a phone or a car: a handed-on burner or a family car, not one target.
                 continue
             bases[(a, b)].add(kind)
     out = []
