@@ -16,7 +16,7 @@ from netcase.resolve.match import Matcher, match_identifiers
 from netcase.resolve.sample import person_mentions, write_statements
 from netcase.store import Store, open_store
 
-N_PEOPLE = 400
+N_PEOPLE = 250
 
 
 @pytest.fixture(scope="module")
@@ -198,3 +198,34 @@ def test_tiny_world_resolves_accurately(tiny_world: Path, tmp_path: Path) -> Non
     assert s.records >= 0.95 * len(pred)
     assert s.pair_precision >= 0.98, s
     assert s.pair_f1 >= 0.9, s
+
+
+def test_cli_judge_review_explain(resolved_db: Path, tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from netcase.cli import build_app
+
+    copy = tmp_path / "cli.duckdb"
+    shutil.copy(resolved_db, copy)
+    store = open_store(str(copy))
+    a, b = _merged_pair(store)
+    store.close()
+    run = CliRunner()
+    app = build_app()
+    r = run.invoke(app, ["explain", a, "--db", str(copy), "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["links"]
+    r = run.invoke(app, ["judge", a, b, "not-same", "--user", "maria.lopez", "--db", str(copy)])
+    assert r.exit_code == 0, r.output
+    r = run.invoke(app, ["judge", a, b, "perhaps", "--user", "maria.lopez", "--db", str(copy)])
+    assert r.exit_code == 2
+    r = run.invoke(app, ["resolve", "--db", str(copy), "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["mode"] == "incremental"
+    r = run.invoke(app, ["review", "--db", str(copy), "--json", "--limit", "3"])
+    assert r.exit_code == 0, r.output
+    assert len(json.loads(r.output)) <= 3
+    r = run.invoke(app, ["explain", "nobody", "--db", str(copy)])
+    assert r.exit_code == 2

@@ -92,7 +92,7 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
                 t.add_row(
                     f"{r['entity_l']} ~ {r['entity_r']}", f"{r['match_probability']:.4f}",
                     f"{r['match_weight']:+.1f}", *(f"{w.get(n, 0):+.1f}" for n in names),  # type: ignore[attr-defined]
-                    *([str(r.get(extra, ""))] if extra else []),
+                    *([str(r.get(extra) or "")] if extra else []),
                 )
             console.print(t)
 
