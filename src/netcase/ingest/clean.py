@@ -69,12 +69,16 @@ def clean_country(raw: str) -> Result:
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def clean_phone(raw: str, regions: tuple[str, ...]) -> Result:
+def clean_phone(raw: str, regions: tuple[str, ...], hint: str | None = None) -> Result:
     """E.164 from a number in local or international form, trying each dialing region in turn.
 
-    A valid number (per libphonenumber's metadata) wins; failing that a *possible* number (right
-    length for the region) is kept, because exports carry new number ranges the metadata lacks.
+    ``hint`` is the row's own country (from a country field), tried first and trusted for a
+    national number of the right length; ``regions`` are defaults. Otherwise a valid number (per
+    libphonenumber's metadata) wins; failing that a *possible* number (right length for the
+    region) is kept, because exports carry new number ranges the metadata lacks.
     """
+    if hint and regions[:1] != (hint,):
+        regions = (hint, *[r for r in regions if r != hint])
     digits = re.sub(r"[^\d+]", "", raw)
     if len(digits.lstrip("+")) < 6:
         return None, "invalid phone number"
@@ -88,7 +92,7 @@ def clean_phone(raw: str, regions: tuple[str, ...]) -> Result:
     attempts.extend((raw, r.upper()) for r in regions)
     if not digits.startswith("+"):
         attempts.append(("+" + digits, None))
-    fast = _fast_phone(digits, regions)
+    fast = _fast_phone(digits, (hint,) if hint else ())
     if fast is not None:
         return fast, None
     possible: str | None = None
@@ -142,18 +146,27 @@ def _fast_phone(digits: str, regions: tuple[str, ...]) -> str | None:
                 return None
         return None
     if not regions:
-        return None
+        return None  # a national number without the row's country: leave it to validation
     info = _region_info(regions[0])
     if info is None:
         return None
     cc, lengths, trunk = info
+    out: str | None = None
     if digits.startswith(cc) and len(digits) - len(cc) in lengths:
-        return "+" + digits
-    if len(digits) in lengths:
-        return "+" + cc + digits
-    if trunk and digits.startswith(trunk) and len(digits) - len(trunk) in lengths:
-        return "+" + cc + digits[len(trunk):]
-    return None
+        out = "+" + digits
+    elif len(digits) in lengths:
+        out = "+" + cc + digits
+    elif trunk and digits.startswith(trunk) and len(digits) - len(trunk) in lengths:
+        out = "+" + cc + digits[len(trunk):]
+    if out is not None and cc == "1":
+        # NANP and Mexico both use ten digits: a US-hinted 899-… is a Reynosa number, which only
+        # the area-code tables tell apart.
+        try:
+            if not phonenumbers.is_valid_number(phonenumbers.parse(out, None)):
+                return None
+        except phonenumbers.NumberParseException:
+            return None
+    return out
 
 
 @lru_cache(maxsize=CACHE_SIZE)

@@ -685,15 +685,13 @@ def _cleaner(s: Source, today: date) -> Cleaner:
         countries = s.countries
 
         def phone(text: str, raw_c: Any) -> tuple[str | None, str | None]:
-            regions = countries
+            hint = None
             if isinstance(raw_c, str) and raw_c:
                 if vmap is not None and map_key(raw_c) in vmap:
                     raw_c = vmap[map_key(raw_c)] or ""
+                # The row's own country is the likeliest dialing region: tried first.
                 hint = C.region_hint(raw_c) if raw_c else None
-                if hint and regions[:1] != (hint,):
-                    # The row's own country is the likeliest dialing region: try it first.
-                    regions = (hint, *[r for r in regions if r != hint])
-            return C.clean_phone(text, regions)
+            return C.clean_phone(text, countries, hint)
 
         # The value map of a phone source applies to its country field, not to the number.
         return phone
