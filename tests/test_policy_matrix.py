@@ -128,6 +128,7 @@ def _args(command: tuple[str, ...], actor: str, role: str) -> list[str]:
         ("user", "grant"): ["target", "--role", "investigator"],
         ("user", "revoke"): ["target", "--role", "investigator"],
         ("user", "token"): [actor, "--name", "t", "--scope", sorted(ROLE_ACTIONS[role])[0]],
+        ("user", "agreement"): ["MEX", "--id", f"MOU-{role}", "--title", "MOU", "--signed", "2025-01-01"],
         ("audit", "show"): [],
         ("audit", "verify"): [],
         ("audit", "sth"): [],

@@ -233,6 +233,33 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
         console.print(f"token {tok.token_id} for {username} ({', '.join(sorted(tok.scopes))}), shown once:")
         typer.echo(tok.token)
 
+    @user.command("agreement")
+    def user_agreement(
+        country: Annotated[str, typer.Argument(help="Partner country (MEX, GTM, SLV, HND).")],
+        agreement_id: Annotated[str, typer.Option("--id", help="Reference of the agreement.")],
+        title: Annotated[str, typer.Option(help="What it is (MOU, letter of agreement…).")],
+        signed: Annotated[str, typer.Option(help="Date signed (YYYY-MM-DD).")],
+        expires: Annotated[str | None, typer.Option(help="End date, if any.")] = None,
+        agency: Annotated[str | None, typer.Option(help="Only this partner agency (default: the country).")] = None,
+        db: DbOption = "netcase.duckdb",
+        as_user: AsOption = None,
+    ) -> None:
+        """Record an information-sharing agreement: partner liaisons of COUNTRY see nothing without one."""
+        from netcase.access.audit import utc_now
+        from netcase.access.policy import record_sharing_agreement
+
+        signed_on = _parse_date(signed)
+        expires_on = _parse_date(expires) if expires else None
+        with open_db(db, must_exist=True) as store:
+            actor = _guard(store, as_user, ("user", "agreement"))
+            try:
+                record_sharing_agreement(store, agreement_id=agreement_id, country=country, title=title,
+                                         signed_on=signed_on, expires_on=expires_on, agency=agency,
+                                         recorded_by=actor, now=utc_now())
+            except Exception as exc:  # a duplicate id is reported by each backend in its own words
+                raise fail(f"cannot record agreement {agreement_id}: {exc}") from exc
+        console.print(f"agreement {agreement_id} with {country.upper()}{' / ' + agency if agency else ''} recorded")
+
     # -- audit --------------------------------------------------------------------------------------
     @audit.command("show")
     def audit_show(

@@ -326,6 +326,7 @@ COMMAND_ACTIONS: dict[tuple[str, ...], str] = {
     ("user", "grant"): "manage:users",
     ("user", "revoke"): "manage:users",
     ("user", "token"): "manage:tokens",
+    ("user", "agreement"): "manage:agreements",
     ("audit", "show"): "read:audit",
     ("audit", "verify"): "verify:audit",
     ("audit", "sth"): "verify:audit",
