@@ -226,6 +226,7 @@ class World:
         self.investigations: list[Investigation] = []
         self.arrests: dict[int, tuple[int, str]] = {}  # pid -> (day, how)
         self.relatives: dict[int, int] = {}  # migrant pid -> relative pid
+        self.family_head: dict[int, int] = {}  # child migrant pid -> the parent travelling with them
         self.namesakes: list[tuple[int, int]] = []  # (person, different person with the same name)
         self.returning: dict[str, list[int]] = {}  # nationality -> migrants already encountered once
         self.shelter_phone: tuple[str, str] = ("52", "9626251234")
@@ -349,16 +350,18 @@ class World:
         d = self.pd
         org = self.orgs[trip.org]
         out: list[int] = []
-        for i in range(trip.size):
+        i = 0
+        while i < trip.size:
             nat = org.home if d.chance(0.75) else d.weighted(list(T.MIGRANT_MIX), _MIX_CUM)
             role = "victim" if i < trip.harm_victims else "migrant"
+            i += 1
             pool = self.returning.get(nat)
             if role == "migrant" and pool and d.chance(0.06):
                 out.append(d.pick(pool))  # encountered before, returned, trying again
                 continue
             city = d.pick(T.ORIGINS.get(nat, ("Tapachula",))) if nat in T.ORIGINS else "Tapachula"
             country = nat if nat in T.ORIGINS else "MEX"
-            if self.people and d.chance(0.004 * 10):
+            if self.people and d.chance(0.04):
                 # Common names: sometimes exactly the name of someone already in the world.
                 other = self.people[d.below(len(self.people))]
                 if other.nat == nat and other.role not in ("migrant", "victim"):
@@ -370,11 +373,29 @@ class World:
             if d.chance(0.3):
                 p.phone = None  # many migrants travel without a phone of their own
             out.append(p.pid)
+            if role == "migrant" and not p.minor and d.chance(0.12):
+                # A parent travelling with children: they share surnames (the father's first, or the
+                # mother's as second), home town, and the relative who pays for them all.
+                for _ in range(1 + d.below(3)):
+                    if i >= trip.size:
+                        break
+                    i += 1
+                    child = self.new_person("migrant", -1, nat, city, country, (2, 17), d=d)
+                    child.sur = p.sur if p.sex == "M" else (child.sur[0], p.sur[0])
+                    if (child.dob - p.dob).days < 16 * 365:
+                        # A parent is at least sixteen years older (else the child is a younger sibling).
+                        child.dob = p.dob + timedelta(days=16 * 365 + d.below(365 * 8))
+                        child.minor = (START + timedelta(days=DAYS // 2) - child.dob).days < 18 * 365
+                    child.phone = None
+                    child.addr = p.addr
+                    self.family_head[child.pid] = p.pid
+                    out.append(child.pid)
         trip.migrants = out
         return out
 
     def relative_of(self, migrant: int) -> int:
         """The relative who pays for a migrant (shares a surname; lives at the destination or at home)."""
+        migrant = self.family_head.get(migrant, migrant)  # one relative pays for a whole family
         rel = self.relatives.get(migrant)
         if rel is not None:
             return rel
