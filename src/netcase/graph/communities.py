@@ -31,6 +31,34 @@ def leiden(g: ig.Graph, cfg: GraphConfig) -> np.ndarray:
         resolution_parameter=cfg.resolution, seed=cfg.seed, n_iterations=cfg.leiden_iterations,
     )
     memb[linked] = np.array(part.membership, dtype=np.int64)
+    return absorb_fragments(g, memb, cfg.min_network_size)
+
+
+def absorb_fragments(g: ig.Graph, memb: np.ndarray, min_size: int) -> np.ndarray:
+    """Fold communities smaller than ``min_size`` into the community they are most strongly linked
+    to. A high resolution keeps small organisations apart but can cut a pair off a network it
+    plainly works with; a fragment with no link outside stays as it is (and is not a network)."""
+    memb = memb.copy()
+    for _ in range(3):
+        sizes = np.bincount(memb[memb >= 0]) if (memb >= 0).any() else np.array([], dtype=np.int64)
+        small = [c for c in np.flatnonzero((sizes > 0) & (sizes < min_size))]
+        if not small:
+            break
+        changed = False
+        for c in sorted(small, key=lambda c: (sizes[c], c)):
+            vs = np.flatnonzero(memb == c)
+            pull: dict[int, float] = {}
+            for v in vs:
+                for e in g.incident(int(v)):
+                    u = g.es[e].target if g.es[e].source == v else g.es[e].source
+                    cu = int(memb[u])
+                    if cu >= 0 and cu != c:
+                        pull[cu] = pull.get(cu, 0.0) + float(g.es[e]["weight"])
+            if pull:
+                memb[vs] = max(sorted(pull), key=lambda k: pull[k])
+                changed = True
+        if not changed:
+            break
     return memb
 
 
