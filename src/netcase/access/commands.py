@@ -122,11 +122,13 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
     @user.command("list")
     def user_list(db: DbOption = "netcase.duckdb", as_user: AsOption = None, as_json: JsonOption = False) -> None:
         """List accounts with roles, compartments and state."""
+        from netcase.access.audit import record
         from netcase.access.identity import list_users
 
         with open_db(db, must_exist=True) as store:
-            _guard(store, as_user, ("user", "list"))
+            actor = _guard(store, as_user, ("user", "list"))
             users = list_users(store)
+            record(store, actor, "read:users", object_type="users", source="cli", details={"rows": len(users)})
         if as_json:
             emit_json(users)
             return
