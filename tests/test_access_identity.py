@@ -106,8 +106,9 @@ def test_wrong_password_or_code_or_user_same_error(store: Store) -> None:
             authenticate(store, user, pw, c, T0, "10.0.0.5", CFG)
         msgs.append(str(exc.value))
     assert len(set(msgs)) == 1
-    outcomes = [e.outcome for e in audit.entries(store, action="logon")]
-    assert outcomes == ["failure"] * 3
+    entries = audit.entries(store, action="logon")
+    assert [e.outcome for e in entries] == ["failure"] * 3
+    assert entries[2].user == "unknown:" + audit.search_digest(store, "nobody")  # never the typed text
 
 
 def test_replayed_totp_refused(store: Store) -> None:

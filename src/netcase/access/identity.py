@@ -21,7 +21,7 @@ from typing import Any
 
 import pyotp
 
-from netcase.access.audit import record
+from netcase.access.audit import record, search_digest
 from netcase.access.errors import (
     AccessDenied,
     AccountDisabled,
@@ -343,7 +343,10 @@ def authenticate(
     generic = "invalid user name, password or one-time code"
     if not rows:
         verify_password(_dummy_hash(config.argon2), password, config.argon2)
-        record(store, username, "logon", object_type="user", object_id=username, outcome="failure", now=now,
+        # A name that is no account is often a password typed in the wrong field: keep a digest
+        # (an auditor can test a guess with search_digest), never the text.
+        tried = "unknown:" + search_digest(store, username)
+        record(store, tried, "logon", object_type="user", object_id=tried, outcome="failure", now=now,
                source=source_ip, details={"reason": "unknown user"})
         raise AuthenticationError(generic)
     pw_hash, secret, last_step, locked, disabled, created_at, last_login = rows[0]
