@@ -182,6 +182,8 @@ class Writers:
                 while d.chance(solo_rate / (1 + solo_rate)):
                     groups.append((None, self._solo_group(t, d)))
                 for trip, rows in groups:
+                    if not rows:
+                        continue  # bodies but nobody alive to record: one row is one person, so no row
                     sec = T.SECTORS[t.sector]
                     code = sector_codes[t.sector]
                     when = day_date(t.day)
