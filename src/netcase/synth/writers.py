@@ -266,6 +266,8 @@ class Writers:
         else:
             disposition = "Referred for 1324 prosecution"
         birth = p.nat if d.chance(0.9) else ""
+        if p.nat == "USA" and birth and d.chance(0.3):
+            birth = "MEX"  # naturalised or dual nationals among U.S. drivers
         phone = r.phone(p.phone, missing=0.45)
         if not phone and p.role in ("migrant", "victim") and d.chance(0.12):
             # Migrants without a phone give the shelter's number as their contact: a hub.
@@ -419,7 +421,8 @@ class Writers:
             "sex": p.sex,
             "phones": phones,
             "emails": [],
-            "addresses": [p.addr] if d.chance(0.5) else [],
+            "addresses": ([T.BUS_TERMINAL] if role == "material witness" and d.chance(0.3) else
+                          [p.addr] if d.chance(0.5) else []),
             "id_documents": ([{"type": p.doc[0], "number": p.doc[1], "country": p.doc[2]}]
                              if p.doc and d.chance(0.35) else []),
             "accounts": ([{"number": p.acct[0], "bank": p.acct[1], "country": p.acct[2]}]
