@@ -23,6 +23,7 @@ from netcase.graph.load import (
     Edges,
     canonical_statements,
     fetch,
+    iso_day,
     load_edges,
     load_edges_around,
     load_nodes,
@@ -89,7 +90,7 @@ def _igraph(edges: Edges, nodes: dict[str, dict[str, Any]]) -> ig.Graph:
         g.vs[attr] = [str(nodes[n][attr]) for n in names]
     g.es["kind"] = [str(k) for k in edges.kind]
     g.es["count"] = [int(c) for c in edges.count]
-    g.es["last_seen"] = [d.isoformat() if d else "" for d in edges.last_seen]
+    g.es["last_seen"] = [iso_day(d) for d in edges.last_seen]
     g.es["statement"] = [str(s) for s in edges.sample]
     return g
 
@@ -142,7 +143,7 @@ def export_graph(store: Store, viewer: Viewer, fmt: str, out: Path, network_id: 
         for n, a in nodes.items():
             G.add_node(n, **{k: str(v) for k, v in a.items()})
         for s, d, k, c, last, sid in zip(edges.src, edges.dst, edges.kind, edges.count, edges.last_seen, edges.sample, strict=True):
-            G.add_edge(s, d, kind=str(k), weight=int(c), last_seen=last.isoformat() if last else "", statement=str(sid))
+            G.add_edge(s, d, kind=str(k), weight=int(c), last_seen=iso_day(last), statement=str(sid))
         nx.write_gexf(G, str(out))
         return {"format": fmt, "nodes": len(nodes), "edges": len(edges), "files": [str(out)]}
     if fmt == "ftm":
@@ -160,7 +161,7 @@ def export_graph(store: Store, viewer: Viewer, fmt: str, out: Path, network_id: 
             w = csv.writer(fh)
             w.writerow(["Link ID", "From ID", "From Type", "To ID", "To Type", "Link Type", "Count", "Last Seen", "Statement ID"])
             for k, (s, d, kind, c, last, sid) in enumerate(zip(edges.src, edges.dst, edges.kind, edges.count, edges.last_seen, edges.sample, strict=True)):
-                w.writerow([f"L{k + 1}", s, nodes[s]["type"], d, nodes[d]["type"], kind, int(c), last.isoformat() if last else "", sid])
+                w.writerow([f"L{k + 1}", s, nodes[s]["type"], d, nodes[d]["type"], kind, int(c), iso_day(last), sid])
         return {"format": fmt, "nodes": len(nodes), "edges": len(edges), "files": [str(ent_path), str(link_path)]}
     # neo4j-admin database import: nodes.csv and relationships.csv with :ID/:LABEL and :START_ID/:END_ID/:TYPE.
     node_path, rel_path = out / "nodes.csv", out / "relationships.csv"
@@ -175,5 +176,5 @@ def export_graph(store: Store, viewer: Viewer, fmt: str, out: Path, network_id: 
         w.writerow([":START_ID", ":END_ID", ":TYPE", "count:int", "last_seen", "statement"])
         for s, d, kind, c, last, sid in zip(edges.src, edges.dst, edges.kind, edges.count, edges.last_seen, edges.sample, strict=True):
             rel = str(kind).split(".", 1)[1].replace("nc:", "").upper()
-            w.writerow([s, d, rel, int(c), last.isoformat() if last else "", sid])
+            w.writerow([s, d, rel, int(c), iso_day(last), sid])
     return {"format": fmt, "nodes": len(nodes), "edges": len(edges), "files": [str(node_path), str(rel_path)]}

@@ -39,7 +39,7 @@ class Edges:
     dst: np.ndarray
     kind: np.ndarray  # "Schema.prop"
     count: np.ndarray  # int64: statements behind the link
-    last_seen: np.ndarray  # object array of date | None
+    last_seen: np.ndarray  # datetime64[D] (NaT when unknown)
     sample: np.ndarray  # one statement id behind the link (min id), for evidence look-ups
 
     def __len__(self) -> int:
@@ -48,7 +48,7 @@ class Edges:
     @classmethod
     def empty(cls) -> Edges:
         o = np.array([], dtype=object)
-        return cls(o, o.copy(), o.copy(), np.array([], dtype=np.int64), o.copy(), o.copy())
+        return cls(o, o.copy(), o.copy(), np.array([], dtype=np.int64), np.array([], dtype="datetime64[D]"), o.copy())
 
     @classmethod
     def concat(cls, parts: Sequence[Edges]) -> Edges:
@@ -71,11 +71,15 @@ class NodeInfo:
     last_date: date | None
 
 
-def fetch(store: Store, sql: str, params: Sequence[Any] = ()) -> dict[str, list[Any]]:
-    """Rows column-wise; Arrow where the store offers it (DuckDB), plain rows otherwise."""
+def fetch(store: Store, sql: str, params: Sequence[Any] = (), *, arrays: bool = False) -> dict[str, Any]:
+    """Rows column-wise; Arrow where the store offers it (DuckDB), plain rows otherwise. With
+    ``arrays`` the columns are numpy arrays (dates as ``datetime64[D]`` from Arrow: converting
+    millions of dates to Python objects is the slowest part of a large read)."""
     qa = getattr(store, "query_arrow", None)
     if qa is not None:
         table = qa(sql, params)
+        if arrays:
+            return {name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names}
         return {name: table.column(name).to_pylist() for name in table.column_names}
     cols, rows = store.query_columns(sql, params)
     return {c: [r[i] for r in rows] for i, c in enumerate(cols)}
@@ -111,21 +115,30 @@ def _edges_sql(viewer: Viewer, where: str = "", params: Sequence[Any] = ()) -> t
     return sql, cparams
 
 
-def _to_edges(cols: dict[str, list[Any]]) -> Edges:
+def _to_edges(cols: dict[str, Any]) -> Edges:
     return Edges(
-        src=np.array(cols["src"], dtype=object),
-        dst=np.array(cols["dst"], dtype=object),
-        kind=np.array(cols["kind"], dtype=object),
-        count=np.array(cols["n"], dtype=np.int64),
-        last_seen=np.array(cols["last_seen"], dtype=object),
-        sample=np.array(cols["sample"], dtype=object),
+        src=np.asarray(cols["src"], dtype=object),
+        dst=np.asarray(cols["dst"], dtype=object),
+        kind=np.asarray(cols["kind"], dtype=object),
+        count=np.asarray(cols["n"], dtype=np.int64),
+        last_seen=np.asarray(cols["last_seen"], dtype="datetime64[D]"),
+        sample=np.asarray(cols["sample"], dtype=object),
     )
 
 
 def load_edges(store: Store, viewer: Viewer) -> Edges:
     """Every link the viewer may see, aggregated by (source, target, kind)."""
     sql, params = _edges_sql(viewer)
-    return _to_edges(fetch(store, sql, params))
+    return _to_edges(fetch(store, sql, params, arrays=True))
+
+
+def iso_day(d: Any) -> str:
+    """A link's date as ISO text ('' when unknown), from a date or a numpy datetime64."""
+    if d is None:
+        return ""
+    if isinstance(d, np.datetime64):
+        return "" if np.isnat(d) else str(d.astype("datetime64[D]"))
+    return d.isoformat()
 
 
 def _in(column: str, n: int) -> str:
@@ -152,12 +165,12 @@ def load_edges_around(store: Store, viewer: Viewer, seeds: Sequence[str], hops: 
             where = (f"({_in('coalesce(r.canonical_id, s.entity_id)', len(chunk))} OR "
                      f"(s.prop_type = 'entity' AND {_in('coalesce(r2.canonical_id, s.value)', len(chunk))}))")
             sql, params = _edges_sql(viewer, where, [*chunk, *chunk])
-            found.append(_to_edges(fetch(store, sql, params)))
+            found.append(_to_edges(fetch(store, sql, params, arrays=True)))
         for i in range(0, len(vals), CHUNK):
             chunk2 = vals[i : i + CHUNK]
             where = "(" + " OR ".join("(s.prop_type = ? AND s.value = ?)" for _ in chunk2) + ")"
             sql, params = _edges_sql(viewer, where, [x for pair in chunk2 for x in pair])
-            found.append(_to_edges(fetch(store, sql, params)))
+            found.append(_to_edges(fetch(store, sql, params, arrays=True)))
         step = Edges.concat(found)
         parts.append(step)
         frontier = set(step.src.tolist()) | set(step.dst.tolist())
@@ -179,6 +192,7 @@ def load_nodes(store: Store, viewer: Viewer, ids: Sequence[str] | None = None) -
         if not ids:
             return NodeInfo({}, {}, {}, {}, {}, None)
     cols_all: dict[str, list[Any]] = {}
+    people: dict[str, list[Any]] = {}
     chunks = [None] if ids is None else [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
     susp = ", ".join(f"'{c}'" for c in SUSPECT_CATEGORIES)
     roles = ", ".join(f"'{r}'" for r in SUSPECT_ROLES)
@@ -190,7 +204,18 @@ def load_nodes(store: Store, viewer: Viewer, ids: Sequence[str] | None = None) -
             f"WITH cs AS ({cs}) SELECT cid, max(schema) AS schema, "
             "min(CASE WHEN prop = 'name' THEN value END) AS name_min, "
             "min(CASE WHEN prop IN ('registrationNumber', 'accountNumber', 'iban', 'full', 'number') "
-            "THEN value END) AS alt_label, "
+            "THEN value END) AS alt_label, max(observed) AS last_obs "
+            "FROM cs GROUP BY cid"
+        )
+        part = fetch(store, sql, cparams)
+        for k, v in part.items():
+            cols_all.setdefault(k, []).extend(v)
+        # What decides protection, custody and country is read from people's statements only.
+        pwhere = "s.schema = 'Person' AND s.prop IN ('nc:protected', 'nc:subjectCategory', 'nc:reportedRole', " \
+                 "'name', 'nc:custody', 'country', 'nationality')"
+        cs, cparams = canonical_statements(viewer, f"{pwhere} AND ({where})" if where else pwhere, params)
+        sql = (
+            f"WITH cs AS ({cs}) SELECT cid, "
             "count(DISTINCT CASE WHEN (prop = 'nc:protected' AND lower(value) = 'victim') OR "
             "(prop = 'nc:subjectCategory' AND upper(value) = 'VICTIM') OR "
             "(prop = 'name' AND (lower(predicate) LIKE '%víctima%' OR lower(predicate) LIKE '%victim%')) "
@@ -202,13 +227,12 @@ def load_nodes(store: Store, viewer: Viewer, ids: Sequence[str] | None = None) -
             "(prop = 'name' AND predicate IS NOT NULL AND lower(predicate) NOT LIKE '%ctim%' AND lower(predicate) NOT LIKE '%witness%') "
             "THEN source_file || '|' || source_record END) AS suspect_n, "
             "max(CASE WHEN prop = 'nc:custody' THEN value END) AS custody, "
-            "min(CASE WHEN prop IN ('country', 'nationality') THEN value END) AS country, "
-            "max(observed) AS last_obs "
+            "min(CASE WHEN prop IN ('country', 'nationality') THEN value END) AS country "
             "FROM cs GROUP BY cid"
         )
-        part = fetch(store, sql, cparams)
-        for k, v in part.items():
-            cols_all.setdefault(k, []).extend(v)
+        ppart = fetch(store, sql, cparams)
+        for k, v in ppart.items():
+            people.setdefault(k, []).extend(v)
     info = NodeInfo({}, {}, {}, {}, {}, None)
     if not cols_all:
         return info
@@ -217,22 +241,21 @@ def load_nodes(store: Store, viewer: Viewer, ids: Sequence[str] | None = None) -
         schema = cols_all["schema"][i]
         info.schema[cid] = schema
         info.label[cid] = cols_all["name_min"][i] or cols_all["alt_label"][i] or cid
-        if schema == "Person":
-            # Any record of a person as a victim protects them. A migrant record is an agency's
-            # category, not truth (smugglers caught with a group often pass as migrants), so it
-            # protects unless the records of them as a suspect (a suspect category, an agency's
-            # role for them, a criminal-intelligence record with a predicate) outnumber it; a tie
-            # protects.
-            if cols_all["victim_n"][i]:
-                info.protected[cid] = "victim"
-            elif cols_all["migrant_n"][i] and cols_all["migrant_n"][i] >= cols_all["suspect_n"][i]:
-                info.protected[cid] = "migrant"
-            if cols_all["custody"][i]:
-                info.custody[cid] = cols_all["custody"][i]
-            if cols_all["country"][i]:
-                info.country[cid] = str(cols_all["country"][i]).upper()
         obs = cols_all["last_obs"][i]
         if obs is not None and (last is None or obs > last):
             last = obs
     info.last_date = last
+    # Any record of a person as a victim protects them. A migrant record is an agency's category,
+    # not truth (smugglers caught with a group often pass as migrants), so it protects unless the
+    # records of them as a suspect (a suspect category, an agency's role for them, a
+    # criminal-intelligence record with a predicate) outnumber it; a tie protects.
+    for i, cid in enumerate(people.get("cid", [])):
+        if people["victim_n"][i]:
+            info.protected[cid] = "victim"
+        elif people["migrant_n"][i] and people["migrant_n"][i] >= people["suspect_n"][i]:
+            info.protected[cid] = "migrant"
+        if people["custody"][i]:
+            info.custody[cid] = people["custody"][i]
+        if people["country"][i]:
+            info.country[cid] = str(people["country"][i]).upper()
     return info
