@@ -12,8 +12,8 @@ from netcase.store import Store
 
 
 def get_store(request: Request) -> Store:
-    """This worker thread's connection to the app's store."""
-    return request.app.state.pool.get()  # type: ignore[no-any-return]
+    """The app's store, always used through the calling thread's own connection."""
+    return request.app.state.pool.local()  # type: ignore[no-any-return]
 
 
 StoreDep = Annotated[Store, Depends(get_store)]

@@ -37,6 +37,15 @@ class StorePool:
                 self._all.append(store)
         return store
 
+    def local(self) -> Store:
+        """A handle that always uses the calling thread's connection.
+
+        FastAPI may run a request's dependencies and its endpoint on different worker threads;
+        a connection fetched in a dependency must not be used by the endpoint's thread while
+        another request uses it. The handle resolves the connection at each call instead.
+        """
+        return _ThreadLocalStore(self)  # type: ignore[return-value]
+
     def close(self) -> None:
         """Close every connection opened by the pool."""
         with self._lock:
@@ -45,3 +54,13 @@ class StorePool:
                 with contextlib.suppress(Exception):
                     store.close()
             self._all.clear()
+
+
+class _ThreadLocalStore:
+    """Duck-typed ``Store`` delegating every attribute to the current thread's connection."""
+
+    def __init__(self, pool: StorePool) -> None:
+        self._pool = pool
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._pool.get(), name)

@@ -173,15 +173,17 @@ def _assemble(canonical: str, members: list[str], rows: list[dict[str, Any]], vi
 def entity(store: Store, viewer: Viewer, entity_id: str) -> EntityView | None:
     """The canonical entity of ``entity_id`` from the statements ``viewer`` may read; None if none.
 
-    Reads through the access layer's ``visible_entity`` (the caller writes the audit entry, see
+    Reads through the access layer's ``visible_statements`` (the same policy as ``visible_entity``,
+    in one query over the resolved members; the caller writes the audit entry, see
     ``netcase.api.security.audit_entity``).
     """
     canonical = canonical_id(store, entity_id)
     members = member_ids(store, canonical)
-    visible = policy.visible_entity(store, viewer, canonical, audit=False)
-    if visible is None:
+    marks = ", ".join("?" for _ in members)
+    rows = policy.visible_statements(store, viewer, f"s.entity_id IN ({marks})", members)
+    if not rows:
         return None
-    rows = sorted(visible.statements, key=lambda r: (r["prop"], r["value"], str(r["observed"] or "")))
+    rows = sorted(rows, key=lambda r: (r["prop"], r["value"], str(r["observed"] or "")))
     protected, shielded = flagged(store, members)
     return _assemble(canonical, members, rows, viewer, bool(protected), bool(shielded),
                      policy.pseudonym_secret(store))

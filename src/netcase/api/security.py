@@ -104,3 +104,15 @@ def audit_search(store: Store, viewer: Viewer, term: str, results: int, request:
     source = "api" if request is not None and request.url.path.startswith("/api/") else "web"
     with ACCESS_WRITE_LOCK:
         audit_log.record_search(store, viewer, term, results=results, now=now(), source=source)
+
+
+def audit_missing_entity(store: Store, viewer: Viewer, entity_id: str, request: Request | None = None) -> None:
+    """Record a refused or empty entity read (a protected person's id is logged by pseudonym)."""
+    from netcase.api.reads import canonical_id, flagged, member_ids
+
+    canonical = canonical_id(store, entity_id)
+    _, shielded = flagged(store, member_ids(store, canonical))
+    object_id = (policy.pseudonym(canonical, Viewer.system(), secret=policy.pseudonym_secret(store))
+                 if shielded else entity_id)
+    audit(store, viewer, "read:victim" if shielded else "read:entity", object_type="entity", object_id=object_id,
+          request=request, outcome="not_found")

@@ -28,6 +28,7 @@ from netcase.api.security import (
     SESSION_COOKIE,
     audit,
     audit_entity,
+    audit_missing_entity,
     audit_search,
     client_ip,
     may,
@@ -36,7 +37,6 @@ from netcase.api.security import (
     require,
 )
 from netcase.model.marking import Marking
-from netcase.store import Store
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -193,6 +193,7 @@ def register_pages(app: FastAPI) -> None:
         require(viewer, "read:entities")
         view = reads.entity(store, viewer, entity_id)
         if view is None:
+            audit_missing_entity(store, viewer, entity_id, request)
             return render(request, "not_found.html", viewer, status_code=404, title="Not found",
                           what="No entity with this id is visible to you.")
         audit_entity(store, viewer, view, request)
@@ -228,10 +229,6 @@ def _safe_next(target: str) -> str:
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
     return target
-
-
-def store_of(request: Request) -> Store:
-    return request.app.state.pool.get()  # type: ignore[no-any-return]
 
 
 __all__ = ["HTTPException", "marking_text", "page_viewer", "render", "register_pages"]

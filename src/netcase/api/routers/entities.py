@@ -19,7 +19,7 @@ from netcase.api.schemas import (
     StatementOut,
 )
 from netcase.api.search import search
-from netcase.api.security import audit_entity, audit_search, require
+from netcase.api.security import audit_entity, audit_missing_entity, audit_search, require
 from netcase.model.marking import Marking
 from netcase.model.schema import INTEL_SCHEMATA
 
@@ -69,6 +69,7 @@ def get_entity(entity_id: EntityId, request: Request, store: StoreDep, viewer: V
     require(viewer, "read:entities")
     view = reads.entity(store, viewer, entity_id)
     if view is None:
+        audit_missing_entity(store, viewer, entity_id, request)
         raise HTTPException(status_code=404, detail="no such entity, or not visible to you")
     audit_entity(store, viewer, view, request)
     return EntityOut(id=view.id, schema=view.schema, caption=view.caption, protected=view.protected,
