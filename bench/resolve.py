@@ -48,6 +48,7 @@ def naive_clusters(store) -> dict[tuple[str, str], str]:  # type: ignore[no-unty
 def accuracy_one(scale: str, seed: int, noise: str, work: Path) -> dict[str, object]:
     from netcase.eval.resolution import read_truth, score
     from netcase.ingest.engine import ingest_paths
+    from netcase.ingest.registry import default_loaders
     from netcase.resolve.engine import resolve
     from netcase.store import open_store
     from netcase.synth import generate
@@ -55,7 +56,7 @@ def accuracy_one(scale: str, seed: int, noise: str, work: Path) -> dict[str, obj
     world = work / f"world-{noise}"
     generate(scale=scale, seed=seed, out=world, noise=noise)
     store = open_store(str(work / f"{noise}.duckdb"))
-    ingest_paths(store, [world])
+    ingest_paths(store, [world], default_loaders([]), stop_on_error=False)
     t0 = time.perf_counter()
     result = resolve(store)
     seconds = time.perf_counter() - t0
@@ -107,32 +108,51 @@ store = open_store(path)
 t0 = time.perf_counter()
 write_statements(store, (m for m, _ in person_mentions(int(n / 2.0), mentions_per_person=2.0, seed=5)))
 t1 = time.perf_counter()
+c0 = time.process_time()
 r = resolve(store)
 t2 = time.perf_counter()
 print(json.dumps({"mentions": r.mentions, "entities": r.entities, "pairs": r.pairs_scored,
-                  "load_s": t1 - t0, "resolve_s": t2 - t1,
+                  "load_s": t1 - t0, "resolve_s": t2 - t1, "cpu_s": time.process_time() - c0,
+                  "timings": r.timings,
                   "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024}))
 """
+
+
+def _load() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
 
 
 def speed(args: argparse.Namespace) -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in [int(x) for x in args.sizes.split(",")]:
+            load_before = _load()
             out = subprocess.run([sys.executable, "-c", SPEED_CHILD, str(n), f"{tmp}/s{n}.duckdb"],
                                  capture_output=True, text=True, check=True)
             r = json.loads(out.stdout.strip().splitlines()[-1])
+            t = r["timings"]
             rows.append([r["mentions"], r["entities"], r["pairs"], f"{r['resolve_s']:.0f}",
-                         f"{r['resolve_s'] / r['mentions'] * 1e6:.0f}", f"{r['peak_gb']:.2f}"])
+                         f"{r['resolve_s'] / r['mentions'] * 1e6:.0f}",
+                         " / ".join(f"{t.get(k, 0):.0f}" for k in ("read", "normalise", "train", "score",
+                                                                     "cluster", "write")),
+                         f"{r['peak_gb']:.2f}", f"{load_before}–{_load()}"])
             print(rows[-1], flush=True)
-    body = (
-        "Person mentions from `netcase.resolve.sample.person_mentions` (≈2 mentions per person, "
-        "Hispanic name pools with swaps, missing surnames, nicknames, date swaps), stored as statements, "
-        "then `resolve()` end to end: read statements, normalise, train by EM, score, cluster, write.\n\n"
-        + markdown_table(["mentions", "people found", "pairs scored", "resolve s", "µs / mention",
-                          "peak RSS GB"], rows)
-    )
-    write_section("resolve-speed", "Entity resolution: speed", body)
+            # Written after every size, so a long run leaves the sizes it finished.
+            body = (
+                "Person mentions from `netcase.resolve.sample.person_mentions` (≈2 mentions per person, "
+                "Hispanic name pools with swaps, missing surnames, nicknames, date swaps), stored as "
+                "statements, then `resolve()` end to end: read statements, normalise, train by EM, score, "
+                "cluster, write. Phases in seconds; peak RSS of the resolving process (normalisation "
+                "workers are forked and not counted); load = the machine's 1-minute load average before and "
+                "after (2 cores, shared with other jobs while measured).\n\n"
+                + markdown_table(["mentions", "people found", "pairs scored", "resolve s", "µs / mention",
+                                  "read / normalise / train / score / cluster / write s", "peak RSS GB",
+                                  "load"], rows)
+            )
+            write_section("resolve-speed", "Entity resolution: speed", body)
 
 
 def main() -> None:

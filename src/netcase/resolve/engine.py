@@ -141,6 +141,8 @@ def resolve(
     table = mention_table(mentions)
     del mentions
     lap("normalise")
+    if table.num_rows == 0:
+        raise ValueError("no person mentions in the statements to resolve")
     saved = None if retrain else latest_model(store)
     session = nm.open_session(table, saved[1] if saved else None, backend=backend)
     trained = saved is None

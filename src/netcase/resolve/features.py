@@ -217,7 +217,7 @@ def read_person_mentions(store: Store, schemata: Sequence[str] = ("Person",)) ->
     sql = (
         "SELECT entity_id, min(source_file), min(source_record), prop, string_agg(value, chr(31)) "
         f"FROM statements WHERE schema IN ({marks}) AND prop IN ({props}) "
-        "GROUP BY entity_id, prop ORDER BY entity_id"
+        "GROUP BY entity_id, prop"
     )
     rows = store.query(sql, (*schemata, *PERSON_PROPS))
     # Mentions whose statements carry none of the props above still exist (e.g. a role only).
