@@ -34,8 +34,11 @@ def run_scale(scale: str, seed: int, base: Path, queue: Any) -> None:
     from netcase.synth import generate
 
     world = base / f"world-{scale}"
-    if not (world / "truth").exists():
+    marker = base / f"world-{scale}.complete"
+    if not marker.exists():
+        shutil.rmtree(world, ignore_errors=True)
         generate(scale=scale, seed=seed, out=world)
+        marker.write_text("generated\n")
     db = base / f"ingest-{scale}.duckdb"
     for suffix in ("", ".wal"):
         Path(str(db) + suffix).unlink(missing_ok=True)
@@ -88,9 +91,14 @@ def main() -> None:
             proc.join()
             results.append(res)
             print(json.dumps({k: v for k, v in res.items() if k != "per_file"}), flush=True)
+            report(results)  # after each scale, so a long run leaves what it measured
     finally:
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)
+
+
+def report(results: list[dict[str, Any]]) -> None:
+    """Write the benchmark section of docs/benchmarks.md."""
     import os
 
     load = os.getloadavg()

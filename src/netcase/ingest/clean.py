@@ -21,6 +21,7 @@ Result = tuple[str | None, str | None]
 
 _SPACE = re.compile(r"\s+")
 _NOT_ALNUM = re.compile(r"[^0-9A-Za-z]")
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 CACHE_SIZE = 1 << 16
 
@@ -148,6 +149,15 @@ def _fast_phone(digits: str, regions: tuple[str, ...]) -> str | None:
     if not regions:
         return None  # a national number without the row's country: leave it to validation
     info = _region_info(regions[0])
+    if info is not None and not (digits.startswith(info[0]) and len(digits) - len(info[0]) in info[1]):
+        for region in regions[1:]:
+            # International form without the "+": the calling code of a likely region, then a
+            # national number of that region's length (50251234567 → +502 5123 4567).
+            other = _region_info(region)
+            if other is not None and other[0] != "1" and digits.startswith(other[0]) and (
+                len(digits) - len(other[0]) in other[1]
+            ):
+                return "+" + digits
     if info is None:
         return None
     cc, lengths, trunk = info
@@ -203,6 +213,13 @@ def clean_date(raw: str, formats: tuple[str, ...], today: date, not_future: bool
             break
         if value is None:
             return None, f"invalid date (expected {' or '.join(formats)})"
+    elif _ISO.match(text):
+        # The common case, ISO already: check the calendar date, keep the text.
+        value = text[:19]
+        try:
+            parsed = date.fromisoformat(text[:10])
+        except ValueError:
+            return None, "invalid date (expected ISO 8601)"
     else:
         value = registry.date.clean(text)
         if value is None:
@@ -248,6 +265,11 @@ def _clean_ftm(type_name: str, raw: str) -> Result:
 
 def clean_typed(type_name: str, raw: str) -> Result:
     """Clean with FtM's property type ``type_name`` (name, string, address, email, gender, …)."""
+    if type_name in ("name", "address") and raw.isascii() and raw.isprintable():
+        # For plain printable ASCII, FtM's name/address cleaning is exactly a whitespace collapse
+        # (checked on a synthetic world's every value); skip its Unicode work.
+        text = " ".join(raw.split())
+        return (text, None) if text else (None, f"invalid {type_name}")
     return _clean_ftm(type_name, raw)
 
 

@@ -319,18 +319,24 @@ class ChunkEvaluator:
         return out
 
     def _observed(self, s: Source, items: list[Item], lines: list[int], rejected: list[Rejected]) -> list[str | None]:
-        get = self.getters[id(s)]
+        """The observed date of each item (ISO text, date part), through a cache of distinct values."""
+        col = self._raw_column(s, items)
         cl = self.cleaners[id(s)]
+        cache = self.caches.setdefault(id(s), {})
+        if len(cache) > SOURCE_CACHE:
+            cache.clear()
         out: list[str | None] = []
-        for pos, idx, ch in items:
-            raw = get(ch, idx)
-            if not _present(raw):
+        for k, raw in enumerate(col):
+            if raw is None or raw == "" or raw == []:
                 out.append(None)
                 continue
             text = raw if isinstance(raw, str) else scalar_text(raw)
-            value, reason = cl(text, None)
+            hit = cache.get(text)
+            if hit is None:
+                hit = cache[text] = cl(text, None)
+            value, reason = hit
             if reason is not None:
-                rejected.append(Rejected(lines[pos], _field_name(s), reason, value=text, scope="value"))
+                rejected.append(Rejected(lines[items[k][0]], _field_name(s), reason, value=text, scope="value"))
             out.append(value[:10] if value else None)
         return out
 
