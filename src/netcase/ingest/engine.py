@@ -233,6 +233,9 @@ def ingest_paths(
             except IngestError as exc:
                 res = FileResult(path=str(path), source_file=source_file, status="failed",
                                  loader=loader.name, error=str(exc))
+            except Exception as exc:  # noqa: BLE001 - the batch rolled back; report it like a bad file
+                res = FileResult(path=str(path), source_file=source_file, status="failed", loader=loader.name,
+                                 error=f"{path}: {type(exc).__name__}: {exc} (nothing of this file was stored)")
         report.files.append(res)
         if on_file is not None:
             on_file(res)
