@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 ROLE_SEPARATORS = (";", ",", "/")
+# The vacancy left by an arrested member who held no role: someone still takes over the ties.
+POSITION = "(position)"
 
 
 def parse_roles(value: object) -> frozenset[str]:
@@ -272,7 +274,7 @@ def simulate_recovery(
 ) -> tuple[MemberState, list[Replacement]]:
     """Let the network adapt for ``config.rounds`` rounds after ``removed`` are arrested.
 
-    Each round, each vacancy (a role of a removed member needed by a corridor) is filled with
+    Each round, each vacancy (a role of a removed member, or its position if it had none) is filled with
     probability ``replacement_rate`` by the remaining member with most ties to the removed one in
     the network before the arrests (ties: summed edge weight; then common contacts; then degree;
     then index), within ``max_distance`` steps and with at least ``min_ties``. The successor takes
@@ -287,8 +289,9 @@ def simulate_recovery(
     state = MemberState.start(net, removed)
     if heirs is None:
         heirs = successors(net, removed, config)
-    needed = {r for c in net.corridors for req in c.requirements() for r in req}
-    vacancies = [(v, role) for v in removed for role in sorted(net.roles[v]) if role in needed]
+    # Every arrested member leaves a vacancy — each of its roles, or its bare position when it
+    # has none: a broker who held no corridor role still tied cells to their financiers.
+    vacancies = [(v, role) for v in removed for role in (sorted(net.roles[v]) or [POSITION])]
     history: list[Replacement] = []
     for rnd in range(1, config.rounds + 1):
         open_ = []
@@ -300,7 +303,8 @@ def simulate_recovery(
             if best < 0:
                 open_.append((v, role))
                 continue
-            state.take_over(best, role, net.serves[v])
+            if role != POSITION:
+                state.take_over(best, role, net.serves[v])
             made = 0
             for w, weight in net.adj[v].items():
                 if w != best and state.alive[w] and w not in state.adj[best] and rng.random() < config.new_tie_rate:
@@ -314,7 +318,7 @@ def simulate_recovery(
 def successors(net: OpNetwork, removed: Sequence[int], config: RecoveryConfig) -> dict[int, int]:
     """Who would step in for each removed member, on the network right after the arrests."""
     state = MemberState.start(net, removed)
-    return {v: likely_successor(net, state, v, config) for v in removed if net.roles[v]}
+    return {v: likely_successor(net, state, v, config) for v in removed}
 
 
 def capacity_after_recovery(
