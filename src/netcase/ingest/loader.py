@@ -563,6 +563,10 @@ class ChunkEvaluator:
             schema = ent.schema
             ent_victim = ent.victim_sensitive
             written = self.state.written.setdefault(ent.name, set()) if ent.dedupe else None
+            if written is not None and len(written) > SOURCE_CACHE * 10:
+                # Bounded memory: rows sharing a record sit close together in an export, so
+                # forgetting old facts costs at most a repeated statement, never a lost one.
+                written.clear()
             any_skip = any(skip)
             for s, ks, vs, raws in vals:
                 if not ks:
