@@ -330,3 +330,18 @@ def test_lazy_collective_influence_equals_full_recomputation() -> None:
         ref.append(v)
         h.delete_edges(h.incident(v))
     assert ours == ref
+
+
+def test_recovery_replaces_a_broker_without_role() -> None:
+    # guide g – broker b – financier f, and a driver d tied to g and b: b holds no role but is
+    # the only link to the money. After b's arrest g and d tie on every count (one tie to b, one
+    # common contact, degree 2); g, first by index, steps into b's position and links to f.
+    names = ["g", "b", "f", "d"]
+    roles = [frozenset({"guide"}), frozenset(), frozenset({"financier"}), frozenset({"driver"})]
+    adj: list[dict[int, float]] = [{1: 1.0, 3: 1.0}, {0: 1.0, 2: 1.0, 3: 1.0}, {1: 1.0}, {0: 1.0, 1: 1.0}]
+    net = OpNetwork(names, adj, roles, [False] * 4, [Corridor("c", ("guide", "driver", "financier"), 10)])
+    assert capacity(net, MemberState.start(net, [1])) == 0.0
+    cfg = RecoveryConfig(rounds=1, replacement_rate=1.0, new_tie_rate=1.0, runs=1)
+    state, history = simulate_recovery(net, [1], cfg, seed=0)
+    assert [(h.role, names[h.successor]) for h in history] == [("(position)", "g")]
+    assert capacity(net, state) == 1.0
