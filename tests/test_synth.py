@@ -14,10 +14,10 @@ import pytest
 
 from netcase.synth import FILES, generate
 from netcase.synth.rand import streams
-from netcase.synth.tables import SECTORS
+from netcase.synth.tables import HARM_TYPES, ROLES, SECTORS
 from netcase.synth.world import _org_sizes
 
-ORG_ROLES = {"leader", "coordinator", "recruiter", "guide", "driver", "stash_house_operator", "lookout", "financier"}
+ORG_ROLES = set(ROLES)
 ENCODINGS = {"partners/GTM_informes.csv": "latin-1", "partners/SLV_informes.csv": "utf-8-sig"}
 
 
@@ -223,6 +223,7 @@ def test_sectors_map_to_districts(tiny_world: Path) -> None:
     assert {name: s.district for name, s in SECTORS.items()} == expected
     for r in read_csv(tiny_world / "cbp/encounters.csv"):
         assert expected[r["sector"]] == r["district"]
+        assert r["harm_type"] in HARM_TYPES or (r["harm_type"] == "" and r["deaths"] == "0")
 
 
 def test_partner_files_encoding_and_dates(tiny_world: Path) -> None:

@@ -255,8 +255,6 @@ MSBS = ("Elektra Envíos", "Remesas del Norte", "EnvíaYa", "Pronto Money")
 
 NATIONALITY_ES = {"MEX": "mexicana", "GTM": "guatemalteca", "SLV": "salvadoreña", "HND": "hondureña",
                   "USA": "estadounidense", "ECU": "ecuatoriana", "COL": "colombiana"}
-COUNTRY_EN = {"MEX": "Mexico", "GTM": "Guatemala", "SLV": "El Salvador", "HND": "Honduras", "USA": "USA",
-              "ECU": "Ecuador", "COL": "Colombia"}
 
 # Partner reporting institutions and the offences they record.
 PARTNER_INSTITUTIONS = {"MEX": ("FGR", "Guardia Nacional", "INM"), "GTM": ("MP", "PNC"),
@@ -271,9 +269,9 @@ HARM_TYPES = ("death_heat", "death_drowning", "death_suffocation", "death_crash"
 # Offices that open cases, by district (used in case numbers).
 OFFICES = {"S.D. Tex.": ("HO", "MC"), "W.D. Tex.": ("SA", "EP"), "D. Ariz.": ("PX", "TU"),
            "S.D. Cal.": ("SD",)}
-AGENCY_UNITS = {"HSI": "HSI", "FBI": "FBI", "DEA": "DEA", "ATF": "ATF", "IRS-CI": "IRS-CI"}
 
-SHELTER = ("Casa del Migrante Tapachula", "Tapachula")
+# The migrant shelter whose number many migrants give and many smugglers call (a hub).
+SHELTER = ("Casa del Migrante Tapachula", "Tapachula", ("52", "9626251234"))
 BUS_TERMINAL = "Central de Autobuses, Blvd. Hidalgo 1000, Reynosa, Tamps., MEX"
 HUB_AGENT = ("ELK-REY-0001", "Reynosa", "MEX")
 # Receivers in these towns often collect at the hub agent too (the Tamaulipas border corridor).

@@ -229,7 +229,7 @@ class World:
         self.family_head: dict[int, int] = {}  # child migrant pid -> the parent travelling with them
         self.namesakes: list[tuple[int, int]] = []  # (person, different person with the same name)
         self.returning: dict[str, list[int]] = {}  # nationality -> migrants already encountered once
-        self.shelter_phone: tuple[str, str] = ("52", "9626251234")
+        self.shelter_phone: tuple[str, str] = T.SHELTER[2]
         self.sur_cum = cumulative([1.0 / (i + 2) ** 0.9 for i in range(len(T.SURNAMES))])
         self.places = T.places()
 
@@ -557,7 +557,9 @@ def _member_home(org: Org, role: str, sector: T.Sector, plaza: str, d: Dice) -> 
         return ("MEX", plaza, "MEX") if d.chance(0.8) else (org.home, plaza, "MEX")
     if role == "coordinator":
         if d.chance(0.3):
-            return org.home, d.pick(T.TRANSIT_CA), "MEX"
+            # Coordinators who buy and sell passage along the route, at the southern border or,
+            # for Mexican organisations, in the transit cities.
+            return org.home, d.pick(T.TRANSIT_MX if org.home == "MEX" else T.TRANSIT_CA), "MEX"
         return "MEX", plaza, "MEX"
     if role in ("driver", "stash_house_operator"):
         city = d.pick(sector.stash_cities)
