@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,10 @@ def _f1(p: float, r: float) -> float:
     return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def score(predicted: Mapping[Hashable, Hashable], truth: Mapping[Hashable, Hashable]) -> Scores:
+K = TypeVar("K", bound=Hashable)
+
+
+def score(predicted: Mapping[K, Hashable], truth: Mapping[K, Hashable]) -> Scores:
     """Score ``predicted`` against ``truth`` over the records both contain."""
     keys = [k for k in truth if k in predicted]
     pred_size = Counter(predicted[k] for k in keys)
