@@ -231,6 +231,9 @@ def network_detail(store: Store, network_id: str, viewer: Viewer) -> dict[str, A
         for m in members:
             for e in m["evidence"]:
                 e["statements"] = [s for s in e["statements"] if s in ok]
+            # A rule whose statements the viewer may not read is not shown (its wording would
+            # reveal what they cannot see).
+            m["evidence"] = [e for e in m["evidence"] if e["statements"]]
     newest = store.scalar("SELECT max(observed) FROM statements")
     factors = assess_network(list(facts), facts, sorted(visible), links, newest, load_priority())
     prot = store.query("SELECT category, count(DISTINCT entity_id) FROM network_protected WHERE network_id = ? GROUP BY category ORDER BY category", (network_id,))
