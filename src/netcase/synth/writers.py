@@ -860,7 +860,9 @@ class Writers:
                               end_t.isoformat(timespec="minutes")))
         self.counts[name] = len(ops)
 
-    def _charges(self, pid: int, d: Dice) -> list[dict[str, Any]]:
+    def _charges(self, pid: int, d: Dice, trip: Trip | None = None) -> list[dict[str, Any]]:
+        """Charges a prosecutor would bring: by role, and by the harms of the trip (a complaint) or of
+        the organisation (an indictment)."""
         p = self.p[pid]
         org = self.w.orgs[p.org]
         charges = [{"statute": "8 U.S.C. 1324(a)(1)(A)(v)(I)", "counts": 1}]
@@ -869,8 +871,11 @@ class Writers:
                     "coordinator": "8 U.S.C. 1324(a)(2)(B)(ii)", "leader": "8 U.S.C. 1324(a)(2)(B)(ii)"}
         if p.role in specific:
             charges.append({"statute": specific[p.role], "counts": 1 + d.below(6)})
-        if org.deaths and p.role in ("leader", "coordinator", "driver", "guide") and d.chance(0.6):
+        deaths = trip.deaths if trip is not None else org.deaths
+        if deaths and p.role in ("leader", "coordinator", "driver", "guide") and d.chance(0.6):
             charges.append({"statute": "8 U.S.C. 1324(a)(1)(B)(iv)", "counts": 1})
+        if trip is not None:
+            return charges  # a complaint charges what happened on the trip
         if org.kidnappings and p.role in ("leader", "coordinator", "stash_house_operator"):
             charges.append({"statute": "18 U.S.C. 1203", "counts": 1 + d.below(3)})
         if org.sexual_assaults and p.role in ("leader", "coordinator") and d.chance(0.4):
@@ -886,7 +891,7 @@ class Writers:
         name = "cases/court_cases.jsonl"
         r = self.r[name]
         d = r.d
-        filings: list[tuple[int, str, str, Investigation | None, list[int]]] = []
+        filings: list[tuple[int, str, str, Investigation | None, list[int], Trip | None]] = []
         covered: set[int] = set()
         for inv in self.w.investigations:
             if inv.takedown is None:
@@ -896,18 +901,19 @@ class Writers:
             defendants = [pid for pid in defendants if pid not in covered]
             if defendants:
                 covered.update(defendants)
-                filings.append((max(0, inv.takedown - d.between(0, 20)), "indictment", inv.district, inv, defendants))
+                filings.append((max(0, inv.takedown - d.between(0, 20)), "indictment", inv.district, inv, defendants,
+                                None))
         for t in self.w.trips:
             caught = [pid for pid in t.caught if pid not in covered]
             if caught and d.chance(0.85):
                 covered.update(caught)
-                filings.append((t.day + d.between(1, 3), "complaint", T.SECTORS[t.sector].district, None, caught))
+                filings.append((t.day + d.between(1, 3), "complaint", T.SECTORS[t.sector].district, None, caught, t))
         filings.sort(key=lambda f: (f[0], f[1]))
         out_list: list[tuple[str, int, str, str]] = []
         seq_by_district: dict[str, int] = {}
         n_def = 0
         with jsonl_file(self.out / name) as fh:
-            for i, (day, kind, district, filing_inv, defendants) in enumerate(filings, 1):
+            for i, (day, kind, district, filing_inv, defendants, trip) in enumerate(filings, 1):
                 case_id = f"CC-{i:06d}"
                 yy = day_date(day).year % 100
                 seq_by_district[district] = seq_by_district.get(district, 0) + 1
@@ -934,7 +940,7 @@ class Writers:
                         months = None if disp == "dismissed" else max(6, int(d.lognormal(base, 0.35)))
                     self.truth.mention(name, f"{case_id}:{did}", pid)
                     defs.append({"defendant_id": did, "name": r.full_name(p.given, p.sur, upper=True, accents=0.95),
-                                 "dob": iso(r.dob(p.dob, 0.05)) or None, "charges": self._charges(pid, d),
+                                 "dob": iso(r.dob(p.dob, 0.05)) or None, "charges": self._charges(pid, d, trip),
                                  "disposition": disp, "disposition_date": iso(ddate) or None,
                                  "sentence_months": months,
                                  "fine_usd": (int(round(d.between(0, 50000), -3)) if months else None),
