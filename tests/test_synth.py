@@ -306,3 +306,21 @@ def test_wired_money_matches_transfers(tiny_world: Path) -> None:
             assert org_of[truth[f"{r['transfer_id']}:sender"]] == ""  # families pay; members do not
     for r in read_csv(tiny_world / "truth/orgs.csv"):
         assert round(float(r["wired_usd"]) * 100) == wired[r["org_id"]], r["org_id"]
+
+
+def test_every_recorded_event_is_in_the_truth(tiny_world: Path) -> None:
+    """The other direction: each event a report or an encounter describes is counted in events.csv."""
+    cited: Counter[tuple[str, str, str]] = Counter()
+    for e in read_csv(tiny_world / "truth/events.csv"):
+        for ref in e["sources"].split(";"):
+            source, rid = ref.split("#")
+            cited[(source, rid, e["kind"])] += 1
+    for agency in ("hsi", "fbi", "dea"):
+        name = f"{agency}/case_reports.jsonl"
+        for rep in read_jsonl(tiny_world / name):
+            kinds = Counter(ev["type"] for ev in rep["events"])
+            for kind in ("smuggling_trip", "harm", "stash_house_raid"):
+                assert cited[(name, rep["report_id"], kind)] == kinds[kind], (rep["report_id"], kind)
+    harmed = {r["event_id"] for r in read_csv(tiny_world / "cbp/encounters.csv") if r["harm_type"]}
+    for event_id in harmed:
+        assert cited[("cbp/encounters.csv", event_id, "harm")] == 1
