@@ -126,7 +126,7 @@ def test_protected_never_chosen_and_custody_removed_first() -> None:
     plan = plan_disruption(g, budget=3)
     assert plan.nodes == 9
     assert plan.excluded["custody"] == ["n6"]
-    assert plan.excluded["protected"] == ["n0"]
+    assert plan.protected_count == 1 and "protected" not in plan.excluded  # counted, never listed
     assert plan.excluded["outside_jurisdiction"] == ["n9"]
     for res in plan.strategies.values():
         assert "n0" not in res.order and "n6" not in res.order and "n9" not in res.order

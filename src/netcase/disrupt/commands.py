@@ -67,6 +67,8 @@ def _print_plan(plan: DisruptionPlan, title: str) -> None:
             money.add_row(z.node, f"{z.amount_through:,.0f}", f"{z.revenue_cut:,.0f}", ", ".join(z.statement_ids[:5]))
         console.print(money)
     excluded = {k: len(v) for k, v in plan.excluded.items() if v}
+    if plan.protected_count:
+        excluded["protected (victims, migrants)"] = plan.protected_count
     if excluded:
         console.print("Never targeted or already removed: " + ", ".join(f"{k} {n}" for k, n in excluded.items()))
     for flag in plan.flags:

@@ -66,7 +66,7 @@ class MoneyPlan:
     method: str
     seizures: list[Seizure]
     cut_payments: list[CutPayment]
-    sources: list[str]
+    payers: int  # families and senders are counted, never listed
     sinks: list[str]
 
 
@@ -211,6 +211,6 @@ def plan_seizures(
         method=method,
         seizures=seizures,
         cut_payments=flows.min_cut_payments(),
-        sources=src,
+        payers=len(src),
         sinks=snk,
     )

@@ -120,6 +120,7 @@ class DisruptionPlan:
     recovery_config: str | None = None
     money: MoneyPlan | None = None
     excluded: dict[str, list[str]] = field(default_factory=dict)
+    protected_count: int = 0
     flags: list[str] = field(default_factory=list)
     definition: str = R_DEFINITION
 
@@ -233,7 +234,6 @@ def plan_disruption(
     keep = [i for i in range(graph.vcount()) if not custody_all[i]]
     excluded: dict[str, list[str]] = {
         "custody": [names_all[i] for i in range(graph.vcount()) if custody_all[i]],
-        "protected": [],
         "cooperating": [],
         "outside_jurisdiction": [],
     }
@@ -250,6 +250,7 @@ def plan_disruption(
     cooperating = [_truthy(x) for x in _attr(g, "cooperating", False)]
     jurisdiction_attr = _attr(g, "jurisdiction", None)
     candidate = [True] * n
+    protected_count = 0  # victims and migrants are counted, never listed
     partner_flag: dict[int, str] = {}
     for v in range(n):
         country = countries[v]
@@ -265,7 +266,7 @@ def plan_disruption(
         )
         if protected[v]:
             candidate[v] = False
-            excluded["protected"].append(names[v])
+            protected_count += 1
         elif cooperating[v]:
             candidate[v] = False
             excluded["cooperating"].append(names[v])
@@ -402,6 +403,7 @@ def plan_disruption(
         targets=targets,
         strategies=results,
         excluded=excluded,
+        protected_count=protected_count,
         recovery_config=cfg.source if net is not None else None,
     )
     if net is not None:
