@@ -6,7 +6,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
-from test_cases_world import ingest_cases, write_cases
 
 from netcase.access.policy import record_sharing_agreement
 from netcase.access.viewer import Viewer
@@ -17,6 +16,7 @@ from netcase.store import Store
 from netcase.trends.report import trends_report
 from netcase.trends.series import district_of_sector, monthly_series
 from netcase.trends.surge import detect_surges, surge_tests
+from test_cases_world import ingest_cases, write_cases
 
 T0 = datetime(2026, 11, 29, 12, 0)
 LIAISON = Viewer(user="fgr1", agency="FGR", country="MEX", roles=frozenset({"partner_liaison"}))
