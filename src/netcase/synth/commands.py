@@ -31,7 +31,8 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
             emit_json({"scale": summary.scale, "seed": summary.seed, "noise": summary.noise, "out": summary.out,
                        "files": summary.files, "records": summary.records, "persons": summary.persons,
                        "orgs": summary.orgs, "mentions": summary.mentions, "events": summary.events,
-                       "seconds": round(summary.seconds, 2)})
+                       "seconds": round(summary.seconds, 2),
+                       "cpu_seconds": {k: round(v, 2) for k, v in summary.cpu_seconds.items()}})
             return
         from netcase.synth.demo import summary_table
 
