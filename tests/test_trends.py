@@ -89,6 +89,9 @@ def test_monthly_series_by_district_and_corridor(store: Store, tmp_path: Path) -
     assert trends.get("deaths", "district", "S.D. Tex.").values[6] == 3  # type: ignore[union-attr]
     corridor = trends.get("people_moved", "corridor", "GTM→Rio Grande Valley")
     assert corridor is not None and corridor.values[2] == 45
+    # Without nc:corridor the crossing sector is the corridor.
+    laredo = trends.get("apprehension_events", "corridor", "Laredo sector")
+    assert laredo is not None and sum(laredo.values) == 12
     # Case series: investigations opened, indictments, defendants, convictions, forfeitures, extraditions.
     assert trends.get("indictments", "district", "S.D. Tex.").values[5] == 1  # type: ignore[union-attr]
     assert trends.get("defendants_charged", "district", "S.D. Tex.").values[5] == 2  # type: ignore[union-attr]

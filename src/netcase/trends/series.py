@@ -127,8 +127,11 @@ def _field_counts(store: Store, viewer: Viewer, counts: Counts) -> None:
         etype = (props.get("nc:eventType") or "").lower()
         district = props.get("nc:district") or district_of_sector(props.get("nc:sector")) or UNKNOWN
         groups = [("district", district)]
-        if props.get("nc:corridor"):
-            groups.append(("corridor", props["nc:corridor"]))
+        # A corridor is "origin → crossing sector" where the source says so (nc:corridor); most
+        # sources give only the crossing sector, which is then the corridor.
+        corridor = props.get("nc:corridor") or (f"{props['nc:sector']} sector" if props.get("nc:sector") else None)
+        if corridor:
+            groups.append(("corridor", corridor))
         migrants = _num(props.get("nc:migrantCount"))
         add: dict[str, float] = {}
         if schemata[entity_id] == "Trip" or etype in SMUGGLING_TYPES:
