@@ -9,6 +9,8 @@ import typer
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
+    """Add ``netcase synth`` to the CLI."""
+
     @app.command()
     def synth(
         out: Annotated[Path, typer.Option(help="Folder to write the world into (its agency folders are replaced).")],

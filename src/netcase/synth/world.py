@@ -70,10 +70,12 @@ class Person:
 
     @property
     def person_id(self) -> str:
+        """The id in the truth files."""
         return f"P{self.pid:07d}"
 
     @property
     def name(self) -> str:
+        """The true full name."""
         return " ".join([*self.given, *self.sur])
 
 
@@ -85,6 +87,7 @@ class Burner:
     holders: list[tuple[int, int, int]]
 
     def holder_at(self, day: int) -> int | None:
+        """Who held the phone on ``day`` (None between holders)."""
         for pid, a, b in self.holders:
             if a <= day <= b:
                 return pid
@@ -93,6 +96,8 @@ class Burner:
 
 @dataclass(slots=True)
 class Vehicle:
+    """A vehicle of an organisation, registered to the member who drives it."""
+
     plate: str
     state: str
     make: str
@@ -103,6 +108,8 @@ class Vehicle:
 
 @dataclass(slots=True)
 class StashHouse:
+    """A stash house in a U.S. city, run (and lived in) by a stash-house operator."""
+
     address: str
     city: str
     lat: float
@@ -145,6 +152,7 @@ class Org:
 
     @property
     def org_id(self) -> str:
+        """The id in the truth files."""
         return f"ORG-{self.idx:04d}"
 
 
@@ -182,19 +190,24 @@ class Trip:
 
     @property
     def event_id(self) -> str:
+        """The trip's id in ``truth/events.csv``."""
         return f"EV{self.tid:07d}"
 
     @property
     def harm_id(self) -> str:
+        """The harm incident's id in ``truth/events.csv``."""
         return f"HV{self.tid:07d}"
 
     @property
     def when(self) -> date:
+        """The trip's date."""
         return START + timedelta(days=self.day)
 
 
 @dataclass(slots=True)
 class Investigation:
+    """One agency's investigation of an organisation: its targets, takedown day and arrests."""
+
     iid: str
     agency: str
     org: int
@@ -329,6 +342,7 @@ class World:
         return (kind, number, nat)
 
     def account(self, country: str, d: Dice) -> tuple[str, str, str]:
+        """A bank account (number, bank, country); Mexican accounts are 18-digit CLABEs."""
         bank = d.pick(T.BANKS.get(country, T.BANKS["USA"]))
         digits = 18 if country == "MEX" else (12 if country == "USA" else 10)
         return (d.digits(digits), bank, country)

@@ -23,18 +23,22 @@ from netcase.synth.world import DAYS, START, Investigation, Org, Trip, World
 
 
 def iso(d: date | None) -> str:
+    """ISO date, or empty."""
     return d.isoformat() if d else ""
 
 
 def us_date(d: date | None) -> str:
+    """``MM/DD/YYYY`` (CBP), or empty."""
     return f"{d.month:02d}/{d.day:02d}/{d.year}" if d else ""
 
 
 def es_date(d: date | None) -> str:
+    """``DD/MM/YYYY`` (partner countries), or empty."""
     return f"{d.day:02d}/{d.month:02d}/{d.year}" if d else ""
 
 
 def day_date(day: int) -> date:
+    """The date of a day offset from the start of the world."""
     return START + timedelta(days=day)
 
 
@@ -52,6 +56,7 @@ class Truth:
         self.events: dict[str, list[Any]] = {}
 
     def mention(self, source_file: str, record_id: str, pid: int) -> None:
+        """Record that ``record_id`` of ``source_file`` mentions person ``pid``."""
         p = self.world.people[pid]
         p.mentioned = True
         self._w.writerow((source_file, record_id, p.person_id))
@@ -95,12 +100,14 @@ class Truth:
             ev[9].append(ref)
 
     def raid_seen(self, event_id: str, org: Org, day: int, sector: str, found: int, ref: str) -> None:
+        """Count a stash-house raid for its organisation the first time a report records it."""
         if event_id not in self.events:
             self.events[event_id] = ["stash_house_raid", org.idx, day, sector, found, 0, "", 0, 0, []]
             org.observed_events.add(event_id)
         self.events[event_id][9].append(ref)
 
     def close(self) -> None:
+        """Finish ``truth/records.csv``."""
         self._fh.close()
 
 
@@ -116,12 +123,14 @@ def csv_file(path: Path, header: list[str], encoding: str = "utf-8", crlf: bool 
 
 @contextmanager
 def jsonl_file(path: Path) -> Iterator[IO[str]]:
+    """A JSON-lines file opened for streaming writes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="\n") as fh:
         yield fh
 
 
 def dump(fh: IO[str], obj: dict[str, Any]) -> None:
+    """Write one JSON line."""
     fh.write(json.dumps(obj, ensure_ascii=False, separators=(", ", ": ")))
     fh.write("\n")
 
