@@ -240,6 +240,7 @@ class World:
         self.arrests: dict[int, tuple[int, str]] = {}  # pid -> (day, how)
         self.relatives: dict[int, int] = {}  # migrant pid -> relative pid
         self.family_head: dict[int, int] = {}  # child migrant pid -> the parent travelling with them
+        self.held: dict[int, list[tuple[int, int, tuple[str, str]]]] = {}  # pid -> burners held (days)
         self.namesakes: list[tuple[int, int]] = []  # (person, different person with the same name)
         self.returning: dict[str, list[int]] = {}  # nationality -> migrants already encountered once
         self.shelter_phone: tuple[str, str] = T.SHELTER[2]
@@ -430,12 +431,10 @@ class World:
 
     def member_number(self, pid: int, day: int) -> tuple[str, str] | None:
         """The number a member used on ``day``: a burner they held then, else their own phone."""
-        p = self.people[pid]
-        if p.org >= 0:
-            for b in self.orgs[p.org].burners:
-                if b.holder_at(day) == pid:
-                    return b.number
-        return p.phone
+        for first, last, number in self.held.get(pid, ()):
+            if first <= day <= last:
+                return number
+        return self.people[pid].phone
 
     def arrest(self, pid: int, day: int, how: str) -> None:
         """Record an arrest (the first one counts)."""
@@ -547,6 +546,8 @@ def _make_org(w: World, idx: int, size: int, d: Dice) -> Org:
             holders.append((d.pick(field_roles), day, min(DAYS, day + span)))
             day += span + 1
         org.burners.append(Burner(number, holders))
+        for pid, first, last in holders:
+            w.held.setdefault(pid, []).append((first, last, number))
     return org
 
 
