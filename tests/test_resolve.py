@@ -229,3 +229,11 @@ def test_cli_judge_review_explain(resolved_db: Path, tmp_path: Path) -> None:
     assert len(json.loads(r.output)) <= 3
     r = run.invoke(app, ["explain", "nobody", "--db", str(copy)])
     assert r.exit_code == 2
+
+
+def test_explain_names_the_levels(db: Store) -> None:
+    a, _ = _merged_pair(db)
+    link = explain(db, a).links[0]
+    # Every comparison's weight is named by its level in the saved model (or 'missing').
+    assert set(link["levels"]) == set(link["weights"])
+    assert any(v not in ("missing", "different") for v in link["levels"].values())

@@ -148,15 +148,44 @@ class Explanation:
     threshold: float
 
 
-def _model_prior(store: Store) -> float:
+def _run_model(store: Store) -> dict[str, Any]:
     row = store.scalar(
         "SELECT m.settings_json FROM resolve_runs r JOIN resolve_models m ON m.model_id = r.model_id "
         "ORDER BY r.finished DESC LIMIT 1"
     )
-    if not row:
-        return 0.0
-    p = json.loads(row).get("probability_two_random_records_match") or 1e-6
+    return json.loads(row) if row else {}
+
+
+def _model_prior(model: dict[str, Any]) -> float:
+    p = model.get("probability_two_random_records_match") or 1e-6
     return math.log2(p / (1 - p))
+
+
+def level_weights(model: dict[str, Any]) -> dict[str, list[tuple[str, float]]]:
+    """Per comparison, each non-null level's label and match weight log2(m/u) in the saved model."""
+    out: dict[str, list[tuple[str, float]]] = {}
+    for comp in model.get("comparisons", []):
+        levels = []
+        for lv in comp["comparison_levels"]:
+            m, u = lv.get("m_probability"), lv.get("u_probability")
+            if lv.get("is_null_level") or not m or not u:
+                continue
+            levels.append((lv["label_for_charts"], math.log2(m / u)))
+        out[comp["output_column_name"]] = levels
+    return out
+
+
+def label_levels(weights: dict[str, float], levels: dict[str, list[tuple[str, float]]]) -> dict[str, str]:
+    """Name the level behind each comparison's weight (0 = a side missing)."""
+    out = {}
+    for comp, w in weights.items():
+        if abs(w) < 1e-9:
+            out[comp] = "missing"
+            continue
+        candidates = levels.get(comp) or []
+        if candidates:
+            out[comp] = min(candidates, key=lambda lw: abs(lw[1] - w))[0]
+    return out
 
 
 def explain(store: Store, entity_id: str, near: int = 5) -> Explanation:
@@ -195,10 +224,13 @@ def explain(store: Store, entity_id: str, near: int = 5) -> Explanation:
     judged = {}
     for a, b, j in store.query("SELECT entity_a, entity_b, judgement FROM resolve_judgements ORDER BY created"):
         judged[(min(a, b), max(a, b))] = j
+    model = _run_model(store)
+    levels = level_weights(model)
     links: list[dict[str, Any]] = []
     misses: list[dict[str, Any]] = []
     for r in rows:
         r["weights"] = json.loads(r["weights"])
+        r["levels"] = label_levels(r["weights"], levels)
         r["judgement"] = judged.get((r["entity_l"], r["entity_r"]))
         inside = r["entity_l"] in ids and r["entity_r"] in ids
         if inside:
@@ -214,4 +246,4 @@ def explain(store: Store, entity_id: str, near: int = 5) -> Explanation:
             r["reason"] = "joining would merge a pair an analyst judged not the same"
         if len(misses) < near:
             misses.append(r)
-    return Explanation(mention, canon, members, links, misses, _model_prior(store), threshold)
+    return Explanation(mention, canon, members, links, misses, _model_prior(model), threshold)

@@ -89,9 +89,11 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
                 t.add_column(col)
             for r in rows:
                 w = r["weights"]
+                lv = r.get("levels") or {}
                 t.add_row(
                     f"{r['entity_l']} ~ {r['entity_r']}", f"{r['match_probability']:.4f}",
-                    f"{r['match_weight']:+.1f}", *(f"{w.get(n, 0):+.1f}" for n in names),  # type: ignore[attr-defined]
+                    f"{r['match_weight']:+.1f}",
+                    *(f"{w.get(n, 0):+.1f} {lv.get(n, '')}" for n in names),  # type: ignore[attr-defined]
                     *([str(r.get(extra) or "")] if extra else []),
                 )
             console.print(t)
