@@ -19,13 +19,10 @@ cp "$NM/leaflet/dist/leaflet.js" "$OUT/leaflet/leaflet.js"
 cp "$NM/leaflet/dist/leaflet.css" "$OUT/leaflet/leaflet.css"
 cp "$NM"/leaflet/dist/images/*.png "$OUT/leaflet/images/"
 cp "$NM/topojson-client/dist/topojson-client.min.js" "$OUT/topojson-client.min.js"
-# The API explorer at /api/docs (FastAPI would otherwise load Swagger UI from a CDN).
-mkdir -p "$OUT/swagger-ui"
-cp "$NM/swagger-ui-dist/swagger-ui-bundle.js" "$NM/swagger-ui-dist/swagger-ui.css" "$OUT/swagger-ui/"
 # Base map: countries at 1:50m (Natural Earth via world-atlas) and U.S. states (us-atlas).
 cp "$NM/world-atlas/countries-50m.json" "$OUT/atlas/countries-50m.json"
 cp "$NM/us-atlas/states-10m.json" "$OUT/atlas/states-10m.json"
-for pkg in htmx.org cytoscape chart.js leaflet topojson-client world-atlas us-atlas swagger-ui-dist; do
+for pkg in htmx.org cytoscape chart.js leaflet topojson-client world-atlas us-atlas; do
   v=$(node -p "require('./$NM/$pkg/package.json').version")
   echo "$pkg $v"
 done > "$OUT/VERSIONS.txt"

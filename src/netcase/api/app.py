@@ -13,7 +13,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 
 import netcase
@@ -57,16 +56,14 @@ def create_app(db: str) -> FastAPI:
     )
 
     @app.get("/api/docs", include_in_schema=False)
-    def api_docs() -> Response:
-        # Swagger UI from the vendored copy, never from a CDN.
-        return get_swagger_ui_html(
-            openapi_url="/api/openapi.json",
-            title="netcase API",
-            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
-            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="/static/favicon.svg",
-            swagger_ui_parameters={"syntaxHighlight": False},
-        )
+    def api_docs(request: Request) -> Response:
+        # A plain page rendered here from the OpenAPI document: Swagger UI and ReDoc would load
+        # from a CDN, and the npm Swagger UI package pulls in a telemetry dependency.
+        from fastapi.templating import Jinja2Templates
+
+        templates = Jinja2Templates(directory=str(STATIC_DIR.parent / "templates"))
+        return templates.TemplateResponse(request, "api_docs.html", {"spec": app.openapi()})
+
     app.state.pool = pool
     app.state.search_index = SearchIndex()
     app.state.db = db
@@ -74,8 +71,7 @@ def create_app(db: str) -> FastAPI:
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
-        if not request.url.path.startswith("/api/docs"):
-            response.headers["Content-Security-Policy"] = CSP
+        response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Frame-Options"] = "DENY"
