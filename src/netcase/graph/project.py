@@ -130,13 +130,21 @@ def customers(edges: Edges, src_t: np.ndarray, dst_t: np.ndarray) -> set[str]:
     pp = sp_ & dp_
     left = sp_ & ~dp_ & ~np.isin(dst_t, values)
     right = dp_ & ~sp_ & ~np.isin(src_t, values)
-    person = np.concatenate([edges.src[left], edges.dst[right], edges.src[pp], edges.dst[pp]]).astype(str)
-    kind = np.concatenate([edges.kind[left], edges.kind[right], np.full(2 * int(pp.sum()), "Person", dtype=object)]).astype(str)
-    neutral = np.isin(kind, list(NEUTRAL_KINDS))
-    person, kind = person[~neutral], kind[~neutral]
-    paying = np.isin(kind, list(PAYMENT_KINDS))
-    anything = set(person.tolist())
-    other = set(person[~paying].tolist())
+    # Plain sets, not fixed-width numpy strings: at millions of links those cost gigabytes.
+    anything: set[str] = set()
+    other: set[str] = set()
+    people = (edges.src[left], edges.dst[right])
+    kinds = (edges.kind[left], edges.kind[right])
+    for ps, ks in zip(people, kinds, strict=True):
+        for p, k in zip(ps.tolist(), ks.tolist(), strict=True):
+            if k in NEUTRAL_KINDS:
+                continue
+            anything.add(p)
+            if k not in PAYMENT_KINDS:
+                other.add(p)
+    for p in edges.src[pp].tolist() + edges.dst[pp].tolist():
+        anything.add(p)
+        other.add(p)
     return anything - other
 
 
