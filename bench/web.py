@@ -134,8 +134,7 @@ def browse(base: str, client: Any, network_id: str, big: str, n_nodes: int, n_ed
         page = ctx.new_page()
         for label, payload in (("largest network", None), (f"{n_nodes} nodes merged", big)):
             if payload is not None:
-                page.route(f"**/api/networks/{network_id}/graph",
-                           lambda route, body=payload: route.fulfill(status=200, content_type="application/json", body=body))
+                page.route(f"**/api/networks/{network_id}/graph", _serve(payload))
             t0 = time.perf_counter()
             page.goto(f"{base}/networks/{network_id}")
             page.wait_for_selector("#graph-status:has-text('people')")
@@ -152,6 +151,15 @@ def browse(base: str, client: Any, network_id: str, big: str, n_nodes: int, n_ed
         b.close()
     del n_nodes, n_edges
     return out
+
+
+def _serve(body: str) -> Any:
+    """A Playwright route handler answering with ``body`` (the merged graph)."""
+
+    def handler(route: Any) -> None:
+        route.fulfill(status=200, content_type="application/json", body=body)
+
+    return handler
 
 
 if __name__ == "__main__":
