@@ -196,23 +196,33 @@ def project(edges: Edges, info: NodeInfo, cfg: GraphConfig) -> Projection:
     di, dj, wd = di[ok], dj[ok], w[pp][ok]
     D = sp.csr_matrix((np.concatenate([wd, wd]), (np.concatenate([di, dj]), np.concatenate([dj, di]))), shape=(n_p, n_p))
 
-    E = _attach(B, C)
-    reach = _reach(E, active, otypes)
-    is_hub, limit = _hub_outliers(reach, cfg)
+    # Places and far-reaching holdings go before the two-hop product: a town-level address held
+    # by thousands and the location of thousands of encounters would otherwise attach every
+    # holder to every encounter (millions of entries) before any cut.
+    direct = np.asarray((B > 0).sum(axis=0)).ravel()
     # An address value without a single digit is a town or a sector ("Ciudad de Guatemala",
     # "McAllen, Rio Grande Valley Sector"): a place where thousands live, not a shared address.
     is_place = np.array([t == "address" and not any(ch.isdigit() for ch in o) for o, t in zip(objects, otypes, strict=True)], dtype=bool)
-    is_place &= ~is_hub & (reach >= 2)
-    hubs = [{"node_id": objects[j], "node_type": otypes[j], "people": int(reach[j]), "communities": None,
-             "rule": "place", "reason": f"an address with no street number (a town or sector) shared by {reach[j]} people",
+    is_place &= direct >= 2
+    early = ~is_place & (direct >= cfg.hub_abs_people) & ~np.isin(otypes, EVENT_SCHEMATA)
+    hubs = [{"node_id": objects[j], "node_type": otypes[j], "people": int(direct[j]), "communities": None,
+             "rule": "place", "reason": f"an address with no street number (a town or sector) shared by {direct[j]} people",
              "action": "cut"} for j in np.flatnonzero(is_place)]
-    is_hub |= is_place
-    for j in np.flatnonzero(is_hub & ~is_place):
+    hubs += [{"node_id": objects[j], "node_type": otypes[j], "people": int(direct[j]), "communities": None,
+              "rule": "absolute", "reason": f"held by {direct[j]} people (>= {cfg.hub_abs_people})", "action": "cut"}
+             for j in np.flatnonzero(early)]
+    keep = sp.diags((~(is_place | early)).astype(float))
+    E = _attach((B @ keep).tocsr(), (keep @ C @ keep).tocsr())
+    reach = _reach(E, active, otypes)
+    is_hub, limit = _hub_outliers(reach, cfg)
+    is_hub &= ~(is_place | early)
+    for j in np.flatnonzero(is_hub):
         rule = "absolute" if reach[j] >= cfg.hub_abs_people else "outlier"
         why = (f"reaches {reach[j]} people (>= {cfg.hub_abs_people})" if rule == "absolute" else
                f"reaches {reach[j]} people, above the outlier limit {limit:.0f} (Q3 + {cfg.hub_iqr_k} IQR of log reach)")
         hubs.append({"node_id": objects[j], "node_type": otypes[j], "people": int(reach[j]),
                      "communities": None, "rule": rule, "reason": why, "action": "cut"})
+    is_hub |= is_place | early
     proj = Projection(persons, objects, otypes, B, C, D, reach, active=active, clients=clients, hubs=hubs)
     _cut(proj, np.flatnonzero(is_hub))
     prot_rows = np.flatnonzero(np.array([p in info.protected for p in persons], dtype=bool))
