@@ -150,6 +150,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=30.0, help="New requests are started for this long.")
     ap.add_argument("--timeout", type=float, default=900.0, help="Per-request timeout (s).")
+    ap.add_argument("--workloads", default="entity,network", help="Comma-separated: entity, network.")
     args = ap.parse_args()
     out = args.out or default_out(args.scale)
     t0 = time.perf_counter()
@@ -161,9 +162,10 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     rows = []
     try:
+        wanted = set(args.workloads.split(","))
         for name, paths in (("entity read", [f"/api/entities/{p}" for p in people]),
                             ("network read", [f"/api/networks/{n}" for n in networks])):
-            if not paths:
+            if not paths or name.split()[0] not in wanted:
                 continue
             started = time.perf_counter()
             lat, errors = asyncio.run(run_load(base, tokens, paths, args.seconds, args.timeout))
@@ -183,7 +185,8 @@ def main() -> None:
             "policy and entity/network reads are written to the audit log. Goal: p95 ≤ 100 ms.\n\n"
             + markdown_table(("workload", "clients", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors"), rows))
     write_section("api", "API latency (bench/api.py)", body,
-                  command=f"python bench/api.py --scale {args.scale} --clients {args.clients} --seconds {args.seconds:g}")
+                  command=f"python bench/api.py --scale {args.scale} --clients {args.clients} --seconds {args.seconds:g} "
+                          f"--workloads {args.workloads}")
     os.environ.pop("NETCASE_DB", None)
 
 
