@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -36,12 +37,13 @@ DbOption = Annotated[
 ]
 
 console = Console(stderr=False)
-err_console = Console(stderr=True)
+# Errors are never hard-wrapped: a person copies the file path and field name out of them.
+err_console = Console(stderr=True, soft_wrap=True, highlight=False)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print an error for a person and return the exit to raise."""
-    err_console.print(f"[bold red]error:[/] {message}")
+    err_console.print(f"[bold red]error:[/] {escape(message)}")
     return typer.Exit(code)
 
 
