@@ -22,17 +22,22 @@ class StorePool:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._all: list[Store] = []
+        # Bumped by close(): a thread still holding a connection of an earlier generation (the app
+        # was shut down and started again, as test clients and reloaders do) opens a fresh one.
+        self._generation = 0
         # Migrate once, up front, so that per-thread connections never race on migrations.
         first = open_store(url)
         self._local.store = first
+        self._local.generation = 0
         self._all.append(first)
 
     def get(self) -> Store:
         """This thread's store."""
         store = getattr(self._local, "store", None)
-        if store is None:
+        if store is None or getattr(self._local, "generation", -1) != self._generation:
             store = open_store(self.url, migrate=False)
             self._local.store = store
+            self._local.generation = self._generation
             with self._lock:
                 self._all.append(store)
         return store
@@ -54,6 +59,7 @@ class StorePool:
                 with contextlib.suppress(Exception):
                     store.close()
             self._all.clear()
+            self._generation += 1
 
 
 class _ThreadLocalStore:
