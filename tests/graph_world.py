@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from netcase import hooks
 from netcase.model.marking import Marking
 from netcase.model.schema import property_type
 from netcase.model.statement import STATEMENT_COLUMNS, Provenance, Statement
@@ -52,7 +53,10 @@ class World:
 
     def write(self, store: Store) -> None:
         cols: dict[str, list[Any]] = {c: [getattr(s, c) for s in self.rows] for c in STATEMENT_COLUMNS}
-        store.insert_columns("statements", cols)
+        with store.transaction():
+            store.insert_columns("statements", cols)
+            for batch_id in sorted(set(cols["batch_id"])):
+                hooks.after_ingest(store, batch_id)
 
 
 def network(w: World, tag: str, start: date, trips: int, harm: str | None = None, corridor: str = "GTM → Rio Grande Valley") -> list[str]:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyotp
 
+from netcase.access.testing import write_resolved
 from netcase.ingest.base import StatementBuffer
 from netcase.model.marking import Marking
 from netcase.model.statement import Provenance
@@ -91,8 +92,7 @@ def build_world(store: Store) -> dict[str, str]:
     for i in range(30):
         add(f"p-extra-{i:02d}", "Person", "name", "name", f"Extra Person {i:02d}", record=f"x{i}")
     store.insert_columns("statements", buf.take())
-    store.insert_rows("resolved", ("entity_id", "canonical_id", "run_id"),
-                      [("p-jose", "p-jose", "run-t"), ("p-jose-2", "p-jose", "run-t")])
+    write_resolved(store, [("p-jose", "p-jose"), ("p-jose-2", "p-jose")], run_id="run-t")
     return {"jose": "p-jose", "driver": "p-driver", "victim": "p-victim", "noforn": "p-noforn", "truck": "v-truck"}
 
 

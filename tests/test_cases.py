@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from netcase.access.testing import write_resolved
 from netcase.access.viewer import Viewer
 from netcase.cases.investigations import (
     CaseError,
@@ -120,8 +121,7 @@ def test_network_legal_status(store: Store, tmp_path: Path) -> None:
     outsider = "someone-never-charged"
     # Resolution put the HSI defendant and the HSI target on one canonical id.
     target = store.scalar("SELECT entity_id FROM case_targets WHERE target_id = 'TGT-0001'")
-    store.insert_rows("resolved", ("entity_id", "canonical_id", "run_id"),
-                      [(ent["CC-0001:D1"], "P-1", "r1"), (target, "P-1", "r1")])
+    write_resolved(store, [(ent["CC-0001:D1"], "P-1"), (target, "P-1")])
     status = network_legal_status(store, Viewer.system(), [target, ent["CC-0001:D2"], ent["CC-0002:D1"], outsider])
     counts = status["counts"]
     assert counts == {"members": 4, "charged": 3, "convicted": 1, "extradited": 1, "in_custody": 0,

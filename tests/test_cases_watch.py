@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from netcase.access.policy import record_sharing_agreement
+from netcase.access.testing import write_resolved
 from netcase.access.viewer import Viewer
 from netcase.cases.watch import WatchError, add_watch, check_watches, list_watches, watch_alerts
 from netcase.ingest.base import StatementBuffer
@@ -61,7 +62,7 @@ def test_watch_alerts_respect_releasability_and_resolution(store: Store) -> None
     assert _by_user(first.alerts, "ana") == []  # E2 and E3 are not (yet) the watched entity
 
     # Resolution merges E2 into E1: the analyst's entity watch now sees E2's facts as news.
-    store.insert_rows("resolved", ("entity_id", "canonical_id", "run_id"), [("E1", "P-1", "r1"), ("E2", "P-1", "r1")])
+    write_resolved(store, [("E1", "P-1"), ("E2", "P-1")])
     second = check_watches(store, now=T0)
     ana = _by_user(second.alerts, "ana")
     assert [(a["entity_id"], a["agency"], a["source_file"]) for a in ana] == [("E2", "FBI", "fbi/reports.csv")]
@@ -99,7 +100,7 @@ def test_network_watch_follows_the_latest_members(duck: Store) -> None:
     add_watch(duck, ANALYST, "network", "N-1", now=T0)
     _batch(duck, "b5", "DEA", [("E7", "phone", "phone", "+15125550134", NOFORN),
                                ("OLDX", "phone", "phone", "+15125550199", NOFORN)])
-    duck.insert_rows("resolved", ("entity_id", "canonical_id", "run_id"), [("E7", "P-7", "r1"), ("OLDX", "OLD", "r1")])
+    write_resolved(duck, [("E7", "P-7"), ("OLDX", "OLD")])
     alerts = check_watches(duck, now=T0).alerts
     # Only the member of the latest graph run counts.
     assert [(a["entity_id"], a["agency"]) for a in alerts] == [("E7", "DEA")]

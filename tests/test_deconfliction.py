@@ -7,6 +7,7 @@ import random
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from netcase.access.testing import write_resolved
 from netcase.access.viewer import Viewer
 from netcase.cases.deconflict import alert_history, alerts_for, evaluate, render_alert
 from netcase.cases.operations import (
@@ -31,10 +32,7 @@ def _entity(store: Store, target_id: str) -> str:
 
 def _resolve(store: Store, mapping: dict[str, str], run_id: str) -> None:
     """Write a resolution run's answer the way the resolver does: the whole table, in one go."""
-    with store.transaction():
-        store.execute("DELETE FROM resolved")
-        store.insert_rows("resolved", ("entity_id", "canonical_id", "run_id"),
-                          [(e, c, run_id) for e, c in mapping.items()])
+    write_resolved(store, mapping.items(), run_id=run_id)
 
 
 def _pairs(run_alerts: list) -> set[tuple[str, str, tuple[str, ...]]]:

@@ -17,7 +17,7 @@ from netcase.access.policy import (
     visible_entity,
     visible_statements,
 )
-from netcase.access.testing import insert_statements, statement_row
+from netcase.access.testing import insert_statements, statement_row, write_resolved
 from netcase.access.viewer import Viewer
 from netcase.store import Store
 
@@ -151,8 +151,7 @@ def test_probing_with_a_name_as_id_leaves_no_name_in_the_log(world: Store) -> No
 
 
 def test_visible_entity_follows_resolution(world: Store) -> None:
-    world.insert_rows("resolved", ("entity_id", "canonical_id", "run_id"),
-                      [("s1", "C1", "r"), ("v1", "C2", "r"), ("m1", "C2", "r")])
+    write_resolved(world, [("s1", "C1"), ("v1", "C2"), ("m1", "C2")], run_id="r")
     c1 = visible_entity(world, ANALYST, "C1", now=T0)
     assert c1 is not None and c1.caption == "Juan Coyote"
     # a minor resolved with an adult mention protects the whole person

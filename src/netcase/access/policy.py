@@ -35,6 +35,7 @@ from datetime import date, datetime
 from typing import Any
 
 from netcase.access.errors import AccessDenied, NoSharingAgreement
+from netcase.access.protected import protected_set_sql, sql_list
 from netcase.access.viewer import ROLES, Viewer
 from netcase.model.marking import Marking
 from netcase.store import Store
@@ -52,39 +53,18 @@ TASK_FORCE_ONLY_TLP: tuple[str, ...] = ("TLP:RED", "TLP:AMBER+STRICT")
 IDENTIFYING_TYPES: tuple[str, ...] = ("name", "phone", "email", "address", "identifier", "iban", "ip", "url")
 IDENTIFYING_PROPS: tuple[str, ...] = ("birthDate", "birthPlace", "addressEntity", "passportNumber", "idNumber")
 RELIEF_PROP = "nc:reliefStatus"
-MINOR_PROP = "nc:minor"
-VICTIM_MARKERS: tuple[tuple[str, str], ...] = (("nc:protected", "victim"), ("nc:subjectCategory", "victim"))
-TRUE_VALUES: tuple[str, ...] = ("true", "yes", "1", "y")
 
 
-def _flagged_entities(where: str) -> str:
-    """SQL set of entity ids flagged by statements matching ``where`` (alias ``p``), widened to
-    every mention of the same resolved person: a flag on one mention protects them all."""
-    return (
-        f"(SELECT p.entity_id FROM statements p WHERE {where}"
-        f" UNION SELECT r2.entity_id FROM statements p JOIN resolved r1 ON r1.entity_id = p.entity_id"
-        f" JOIN resolved r2 ON r2.canonical_id = r1.canonical_id WHERE {where}"
-        f" UNION SELECT r1.canonical_id FROM statements p JOIN resolved r1 ON r1.entity_id = p.entity_id"
-        f" WHERE {where})"
-    )
-
-
-def _quoted(values: Sequence[str]) -> str:
-    # Only our own constants are inlined (no user input): keeps the parameter order simple.
-    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
-
-
-MINOR_SET = _flagged_entities(f"p.prop = '{MINOR_PROP}' AND lower(p.value) IN ({_quoted(TRUE_VALUES)})")
-_VICTIM_WHERE = " OR ".join(f"(p.prop = '{prop}' AND lower(p.value) = '{val}')" for prop, val in VICTIM_MARKERS)
-VICTIM_SET = _flagged_entities(f"({_VICTIM_WHERE})")
+MINOR_SET = protected_set_sql("minor")
+VICTIM_SET = protected_set_sql("victim")
 
 
 def sensitive_sql(alias: str = "s") -> str:
     """SQL true when the statement is victim-sensitive (flagged, relief status, victim identity)."""
     a = f"{alias}." if alias else ""
     return (
-        f"({a}victim_sensitive OR {a}prop = '{RELIEF_PROP}' OR (({a}prop_type IN ({_quoted(IDENTIFYING_TYPES)})"
-        f" OR {a}prop IN ({_quoted(IDENTIFYING_PROPS)})) AND {a}entity_id IN {VICTIM_SET}))"
+        f"({a}victim_sensitive OR {a}prop = '{RELIEF_PROP}' OR (({a}prop_type IN ({sql_list(IDENTIFYING_TYPES)})"
+        f" OR {a}prop IN ({sql_list(IDENTIFYING_PROPS)})) AND {a}entity_id IN {VICTIM_SET}))"
     )
 
 
@@ -115,7 +95,7 @@ def statement_filter(viewer: Viewer, alias: str = "s") -> tuple[str, list[Any]]:
     else:
         clauses.append(f"{a}compartment IS NULL")
     if viewer.is_partner:
-        clauses.append(f"{a}tlp NOT IN ({_quoted(TASK_FORCE_ONLY_TLP)})")
+        clauses.append(f"{a}tlp NOT IN ({sql_list(TASK_FORCE_ONLY_TLP)})")
         clauses.append(
             "EXISTS (SELECT 1 FROM sharing_agreements sa WHERE sa.country = ? AND sa.revoked_at IS NULL)"
         )

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from netcase import hooks
 from netcase.model.statement import STATEMENT_COLUMNS
 from netcase.store import Store
 
@@ -67,4 +68,19 @@ def statement_row(
 def insert_statements(store: Store, rows: Iterable[dict[str, Any]]) -> int:
     """Append statement dicts to the store."""
     rows = list(rows)
-    return store.insert_rows("statements", STATEMENT_COLUMNS, [[r[c] for c in STATEMENT_COLUMNS] for r in rows])
+    with store.transaction():
+        n = store.insert_rows("statements", STATEMENT_COLUMNS, [[r[c] for c in STATEMENT_COLUMNS] for r in rows])
+        for batch_id in sorted({r["batch_id"] for r in rows}):
+            hooks.after_ingest(store, batch_id)
+    return n
+
+
+def write_resolved(store: Store, rows: Iterable[tuple[str, str]], run_id: str = "r1") -> int:
+    """Replace the resolution with (entity_id, canonical_id) pairs, as a resolution run would
+    (the stages' ``after_resolve`` hooks run in the same transaction)."""
+    rows = list(rows)
+    with store.transaction():
+        store.execute("DELETE FROM resolved")
+        n = store.insert_rows("resolved", ("entity_id", "canonical_id", "run_id"), [(e, c, run_id) for e, c in rows])
+        hooks.after_resolve(store, run_id)
+    return n

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import spearmanr
 
+from netcase import hooks
 from netcase.store import Store
 
 
@@ -47,6 +48,7 @@ def oracle_resolve(store: Store, world: Path, run_id: str = "oracle") -> int:
     with store.transaction():
         store.execute("DELETE FROM resolved")
         store.insert_columns("resolved", cols)
+        hooks.after_resolve(store, run_id)
     return len(cols["entity_id"])
 
 

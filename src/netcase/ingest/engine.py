@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from netcase import hooks
 from netcase.ingest.base import Chunk, IngestError, LoadContext, Loader, Rejected
 from netcase.ingest.registry import LoaderSet
 from netcase.model.marking import Marking
@@ -157,6 +158,7 @@ def ingest_file(
                 on_rows(source_file, chunk.rows_read)
             if fail_after_chunks is not None and n_chunk >= fail_after_chunks:
                 raise RuntimeError(f"injected failure after chunk {n_chunk} of {source_file}")
+        hooks.after_ingest(store, batch_id)
         finished = datetime.now(UTC).replace(tzinfo=None)
         store.insert_columns(
             "batches",

@@ -20,6 +20,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from netcase import hooks
 from netcase.resolve import model as nm
 from netcase.resolve.cluster import Judgement, canonical_ids, cluster
 from netcase.resolve.features import mention_table, read_person_mentions
@@ -43,28 +44,32 @@ class ResolveResult:
     seconds: float
     trained: bool
     timings: dict[str, float] = field(default_factory=dict)
+    org_mentions: int = 0
+    org_entities: int = 0
+    org_pairs_scored: int = 0
+    org_model_id: str | None = None
 
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def latest_model(store: Store) -> tuple[str, str] | None:
-    """The newest saved model as (model_id, Splink JSON), or None."""
+def latest_model(store: Store, version: str = nm.MODEL_VERSION) -> tuple[str, str] | None:
+    """The newest saved model of ``version`` (person or organisation) as (model_id, Splink JSON), or None."""
     rows = store.query(
         "SELECT model_id, settings_json FROM resolve_models WHERE version = ? ORDER BY created DESC, model_id DESC LIMIT 1",
-        (nm.MODEL_VERSION,),
+        (version,),
     )
     return (rows[0][0], rows[0][1]) if rows else None
 
 
-def save_model(store: Store, model_json: str, trained_on: int) -> str:
+def save_model(store: Store, model_json: str, trained_on: int, version: str = nm.MODEL_VERSION) -> str:
     """Store a trained model; its id is the hash of its JSON (the same model, the same id)."""
     model_id = "M" + hashlib.sha1(model_json.encode()).hexdigest()[:12]
     if not store.scalar("SELECT count(*) FROM resolve_models WHERE model_id = ?", (model_id,)):
         store.execute(
             "INSERT INTO resolve_models VALUES (?, ?, ?, ?, ?)",
-            (model_id, nm.MODEL_VERSION, _now(), trained_on, model_json),
+            (model_id, version, _now(), trained_on, model_json),
         )
     return model_id
 
@@ -235,6 +240,7 @@ def resolve(
             (run_id, model_id, mode, started_at, _now(), len(ids), len(changed), entities,
              edges.num_rows, threshold, review_low),
         )
+        hooks.after_resolve(store, run_id)
     lap("write")
     return ResolveResult(run_id, model_id, mode, len(ids), len(changed), entities, edges.num_rows,
                          time.perf_counter() - started, trained, timings)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Iterator
 
+from netcase import hooks
 from netcase.resolve.features import Mention
 from netcase.store import Store
 
@@ -157,4 +158,6 @@ def write_statements(store: Store, mentions: Iterable[Mention], *, batch: str = 
     with store.transaction():
         for buf in buffers.values():
             n += store.insert_columns("statements", buf.take())
+        for source_file in buffers:
+            hooks.after_ingest(store, f"{batch}:{source_file}")
     return n
