@@ -16,6 +16,15 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 DATASETS = SHARED / "datasets" / "criminal-networks"
 
 
+def shared_dataset(name: str) -> Path:
+    """A file or folder of the real criminal-network data beside the project (``../shared``), or a
+    skip saying where it was looked for: a fresh clone without it still runs every other test."""
+    path = DATASETS / name
+    if not path.exists():
+        pytest.skip(f"real criminal-network data not found at {path} (lay ../shared beside the project)")
+    return path
+
+
 def _pg_unavailable() -> str | None:
     from netcase.store.postgres import reachable
 
