@@ -24,6 +24,7 @@ from netcase.disrupt.capacity import (
 from netcase.disrupt.io import GraphFormatError, read_graph
 from netcase.disrupt.money import Payment, plan_seizures
 from netcase.disrupt.plan import plan_disruption
+from netcase.store import Store
 
 
 def named(g: ig.Graph, **attrs: list[object]) -> ig.Graph:
@@ -345,3 +346,34 @@ def test_recovery_replaces_a_broker_without_role() -> None:
     state, history = simulate_recovery(net, [1], cfg, seed=0)
     assert [(h.role, names[h.successor]) for h in history] == [("(position)", "g")]
     assert capacity(net, state) == 1.0
+
+
+def test_stored_plan_round_trips_and_respects_compartments(store: Store) -> None:
+    """Saved on both backends; shown again equal; hidden from a viewer without the maker's compartment."""
+    import random
+
+    from netcase.access.errors import AccessDenied
+    from netcase.access.viewer import Viewer
+    from netcase.disrupt.plan import plan_from_dict
+    from netcase.disrupt.plans import list_plans, load_plan, plan_inputs, save_plan
+
+    random.seed(5)
+    g = ig.Graph.Barabasi(60, 2)
+    g.vs["name"] = [f"p{i}" for i in range(60)]
+    g.vs["protected"] = [i % 10 == 0 for i in range(60)]
+    plan = plan_disruption(g, 4)
+    maker = Viewer.local("ana", compartments=frozenset({"op-sierra"}))
+    pid = save_plan(store, plan, viewer=maker, inputs=plan_inputs(budget=4, objective="connectivity"),
+                    graph_file="ba60.txt")
+    (row,) = list_plans(store, maker)
+    assert row["plan_id"] == pid and row["made_by"] == "ana" and row["graph_file"] == "ba60.txt"
+    again = load_plan(store, maker, pid)
+    assert plan_from_dict(again["result"]).order == plan.order
+    assert again["robustness"] == pytest.approx(plan.strategies[plan.recommended].robustness)
+    assert not {f"p{i}" for i in range(0, 60, 10)} & set(again["result"]["order"])
+    outsider = Viewer.local("bo")
+    assert list_plans(store, outsider) == []
+    with pytest.raises(LookupError):
+        load_plan(store, outsider, pid)
+    with pytest.raises(AccessDenied):
+        list_plans(store, Viewer.local("aud", roles=frozenset({"auditor"})))

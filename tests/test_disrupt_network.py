@@ -43,3 +43,48 @@ def test_plan_and_command_for_stored_network(tmp_path: Path) -> None:
     assert data["order"] and data["targets"][0]["entity_id"] == "A-coord"
     missing = CliRunner().invoke(build_app(), ["disrupt", "--db", db, "no-such-network"])
     assert missing.exit_code == 2 and "no network" in " ".join(missing.output.split())
+
+
+def test_plan_for_stored_network_is_stored_listed_shown_and_audited(tmp_path: Path) -> None:
+    from netcase.access import audit
+
+    db = str(tmp_path / "p.duckdb")
+    store = open_store(db)
+    try:
+        truth = build_world(store)
+        build_networks(store)
+        nid = str(store.scalar("SELECT network_id FROM network_members WHERE entity_id = 'A-coord'"))
+        run = store.scalar("SELECT last_run FROM networks WHERE network_id = ?", (nid,))
+    finally:
+        store.close()
+    app = build_app()
+    made = CliRunner().invoke(app, ["disrupt", "--db", db, nid, "--budget", "2", "--accounts", "1", "--json"])
+    assert made.exit_code == 0, made.output
+    plan_id = json.loads(made.output)["plan_id"]
+    assert plan_id
+
+    listed = CliRunner().invoke(app, ["disrupt", "plans", "--db", db, "--json"])
+    assert listed.exit_code == 0, listed.output
+    (row,) = json.loads(listed.output)
+    assert (row["plan_id"], row["network_id"], row["graph_run"], row["budget"]) == (plan_id, nid, run, 2)
+
+    shown = CliRunner().invoke(app, ["disrupt", "plans", plan_id, "--db", db, "--json"])
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.output)
+    assert data["inputs"]["budget"] == 2 and data["inputs"]["account_budget"] == 1
+    assert data["inputs"]["objective"] == "connectivity" and data["inputs"]["recovery"]["rounds"] >= 0
+    assert data["result"]["targets"][0]["entity_id"] == "A-coord"
+    assert data["result"]["order"] == data["result"]["strategies"][data["recommended"]]["order"]
+    # Victims and migrants are never targets, in the stored plan either.
+    assert not set(data["result"]["order"]) & set(truth["protected"])
+    table = CliRunner().invoke(app, ["disrupt", "plans", plan_id, "--db", db])
+    assert table.exit_code == 0 and plan_id in table.output and "Targets" in table.output
+
+    store = open_store(db)
+    try:
+        actions = [(e.action, e.object_id) for e in audit.entries(store)]
+    finally:
+        store.close()
+    assert ("plan:disrupt", plan_id) in actions and ("read:plan", plan_id) in actions
+    unknown = CliRunner().invoke(app, ["disrupt", "plans", "plan-nope", "--db", db])
+    assert unknown.exit_code == 2 and "no plan" in unknown.output

@@ -75,11 +75,92 @@ def _print_plan(plan: DisruptionPlan, title: str) -> None:
         console.print(f"[yellow]note:[/] {flag}")
 
 
+def _print_plans(rows: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    from netcase.cliutil import console
+
+    table = Table(title=f"Disruption plans ({len(rows)})")
+    for col in ("plan", "made", "by", "on", "budget", "objective", "recommended", "R", "targets"):
+        table.add_column(col)
+    for r in rows:
+        on = f"{r['network_id']} (run {r['graph_run']})" if r["network_id"] else f"file {r['graph_file']}"
+        table.add_row(r["plan_id"], str(r["created_at"])[:19], f"{r['made_by']} ({r['agency']})", on,
+                      str(r["budget"]), r["objective"], r["recommended"], f"{r['robustness']:.4f}", str(r["targets"]))
+    console.print(table)
+
+
+def _store(db: str, as_user: str | None, plan: DisruptionPlan, inputs: dict[str, Any], graph_file: str) -> str:
+    """Save a plan made on a graph file into ``db`` (opened for this), as the acting viewer."""
+    from netcase.access.errors import AccessError
+    from netcase.cliutil import fail, open_db
+    from netcase.disrupt.plans import save_plan
+    from netcase.graph.commands import viewer_of
+
+    store = open_db(db)
+    try:
+        try:
+            return save_plan(store, plan, viewer=viewer_of(store, as_user), inputs=inputs, graph_file=graph_file)
+        except AccessError as exc:
+            raise fail(str(exc), 3) from exc
+    finally:
+        store.close()
+
+
+def _plans_command(db: str, as_user: str | None, plan_id: str | None, network: str | None, as_json: bool) -> None:
+    """``netcase disrupt plans [PLAN_ID]``: list stored plans, or show one again."""
+    from netcase.access.errors import AccessError
+    from netcase.cliutil import console, emit_json, fail, open_db
+    from netcase.disrupt.plans import list_plans, load_plan
+    from netcase.graph.commands import viewer_of
+
+    store = open_db(db, must_exist=True)
+    try:
+        viewer = viewer_of(store, as_user)
+        try:
+            if plan_id is None:
+                rows = list_plans(store, viewer, network_id=network)
+                if as_json:
+                    emit_json(rows)
+                else:
+                    _print_plans(rows)
+                return
+            data = load_plan(store, viewer, plan_id)
+        except AccessError as exc:
+            raise fail(str(exc), 3) from exc
+        except LookupError as exc:
+            raise fail(str(exc)) from exc
+    finally:
+        store.close()
+    if as_json:
+        emit_json(data)
+        return
+    from netcase.disrupt.plan import plan_from_dict
+
+    on = f"network {data['network_id']} (graph run {data['graph_run']})" if data["network_id"] else data["graph_file"]
+    console.print(f"[bold]{plan_id}[/]: made {str(data['created_at'])[:19]} by {data['made_by']} "
+                  f"({data['agency']}, {data['country']}) on {on}")
+    _print_plan(plan_from_dict(data["result"]), on)
+
+
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
     @app.command()
     def disrupt(
-        network_id: Annotated[str | None, typer.Argument(help="A stored network's id (with --db).")] = None,
+        network_id: Annotated[
+            str | None, typer.Argument(help="A stored network's id (with --db), or `plans` to list stored plans.")
+        ] = None,
+        plan_id: Annotated[str | None, typer.Argument(help="With `plans`: the stored plan to show again.")] = None,
         db: DbOption = DEFAULT_DB,
+        as_user: Annotated[
+            str | None,
+            typer.Option("--as", envvar="NETCASE_USER", help="Account that plans (its access applies; recorded)."),
+        ] = None,
+        network: Annotated[str | None, typer.Option(help="With `plans`: only this network's plans.")] = None,
+        save: Annotated[
+            bool | None,
+            typer.Option("--save/--no-save", help="Store the plan in --db (default: yes for a stored network, "
+                         "no for --graph)."),
+        ] = None,
         graph: Annotated[Path | None, typer.Option("--graph", help="Plan on this graph file instead.")] = None,
         graph_format: Annotated[
             str | None, typer.Option("--graph-format", help="edgelist, adjacency or graphml (default: guessed).")
@@ -96,11 +177,22 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
         curves: Annotated[bool, typer.Option(help="Include each strategy's curve in the JSON.")] = False,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
-        """Plan arrests and seizures: key players, capacity, recovery and money chokepoints."""
+        """Plan arrests and seizures: key players, capacity, recovery and money chokepoints.
+
+        Plans made for a stored network are stored with who made them and their inputs;
+        `netcase disrupt plans` lists them and `netcase disrupt plans PLAN_ID` shows one again.
+        """
         from netcase.cliutil import emit_json, fail
+
+        if network_id == "plans":
+            _plans_command(db, as_user, plan_id, network, as_json)
+            return
+        if plan_id is not None:
+            raise fail(f"unexpected argument {plan_id!r} (a second argument only follows `plans`)")
         from netcase.disrupt.capacity import load_recovery_config
         from netcase.disrupt.io import GraphFormatError, read_graph
         from netcase.disrupt.plan import plan_disruption
+        from netcase.disrupt.plans import plan_inputs
 
         if objective not in ("connectivity", "capacity"):
             raise fail(f"unknown objective {objective!r}: connectivity or capacity")
@@ -133,6 +225,11 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
                 raise fail(str(exc)) from exc
             source = {"file": str(graph), "format": graph_format or "guessed", "nodes": g.vcount(),
                       "edges": g.ecount()}
+            if save:
+                extra = {"graph": source, "protect": sorted(shield), "protect_matching": protect_matching or []}
+                plan_id = _store(db, as_user, plan, plan_inputs(budget=budget, objective=objective, recovery=cfg,
+                                                                 extra=extra), graph_file=str(graph))
+                source["plan_id"] = plan_id
             if as_json:
                 emit_json(_external_json(plan, source, curves))
             else:
@@ -140,16 +237,36 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
             return
         if network_id is None:
             raise fail("give a NETWORK_ID (with --db) or --graph FILE")
+        from netcase.access.errors import AccessError
+        from netcase.cliutil import open_db
         from netcase.disrupt.plan import plan_for_network
+        from netcase.disrupt.plans import save_plan
+        from netcase.graph.commands import viewer_of
 
+        store = open_db(db, must_exist=True)
         try:
-            plan = plan_for_network(db, network_id, budget=budget, objective=objective,  # type: ignore[arg-type]
-                                    account_budget=accounts, recovery=cfg)
-        except LookupError as exc:
-            raise fail(str(exc)) from exc
-        except ValueError as exc:
-            raise fail(str(exc)) from exc
+            viewer = viewer_of(store, as_user)
+            try:
+                plan = plan_for_network(store, network_id, viewer=viewer, budget=budget,
+                                        objective=objective,  # type: ignore[arg-type]
+                                        account_budget=accounts, recovery=cfg)
+                stored = None
+                if save is not False:
+                    inputs = plan_inputs(budget=budget, objective=objective, account_budget=accounts, recovery=cfg)
+                    stored = save_plan(store, plan, viewer=viewer, inputs=inputs, network_id=network_id)
+            except AccessError as exc:
+                raise fail(str(exc), 3) from exc
+            except (LookupError, ValueError) as exc:
+                raise fail(str(exc)) from exc
+        finally:
+            store.close()
         if as_json:
-            emit_json(plan.to_dict(curves=curves))
+            data = plan.to_dict(curves=curves)
+            data["plan_id"] = stored
+            emit_json(data)
         else:
             _print_plan(plan, f"network {network_id}")
+            if stored:
+                from netcase.cliutil import console
+
+                console.print(f"stored as [bold]{stored}[/] (`netcase disrupt plans {stored}` shows it again)")

@@ -29,7 +29,7 @@ from netcase.disrupt.capacity import (
     select_for_capacity,
     simulate_recovery,
 )
-from netcase.disrupt.money import MoneyPlan, Payment, plan_seizures
+from netcase.disrupt.money import CutPayment, MoneyPlan, Payment, Seizure, plan_seizures
 
 Objective = Literal["connectivity", "capacity"]
 
@@ -137,6 +137,23 @@ class DisruptionPlan:
                 s.pop("curve", None)
         data["order"] = self.order
         return data
+
+
+def plan_from_dict(data: Mapping[str, Any]) -> DisruptionPlan:
+    """The plan again from :meth:`DisruptionPlan.to_dict` output (a stored plan's result)."""
+    fields = {k: v for k, v in data.items() if k in DisruptionPlan.__dataclass_fields__}
+    fields["targets"] = [Target(**t) for t in data["targets"]]
+    fields["strategies"] = {
+        k: StrategyResult(**{"curve": [], **v}) for k, v in data["strategies"].items()
+    }
+    money = data.get("money")
+    if money is not None:
+        fields["money"] = MoneyPlan(**{
+            **money,
+            "seizures": [Seizure(**z) for z in money["seizures"]],
+            "cut_payments": [CutPayment(**c) for c in money["cut_payments"]],
+        })
+    return DisruptionPlan(**fields)
 
 
 def _attr(graph: ig.Graph, name: str, default: Any) -> list[Any]:
