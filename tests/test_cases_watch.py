@@ -1,4 +1,9 @@
-"""Watchlists: new facts touching a watched phone or entity, within what the watcher may see."""
+"""Watchlists: new facts touching a watched phone or entity, within what the watcher may see.
+
+Statements are written the way every writer writes them (``_batch``: the rows and the stages'
+``after_ingest`` hooks in one transaction), so the alerts below come from the hooks: no test calls
+``check_watches`` to produce them.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from netcase import hooks
 from netcase.access.policy import record_sharing_agreement
 from netcase.access.testing import write_resolved
 from netcase.access.viewer import Viewer
@@ -30,7 +36,9 @@ def _batch(store: Store, batch_id: str, agency: str, facts: list[tuple[str, str,
     for entity_id, prop, ptype, value, marking in facts:
         buf.add(entity_id=entity_id, schema="Person", prop=prop, prop_type=ptype, value=value,
                 original_value=None, source_record=entity_id, observed=None, marking=marking)
-    store.insert_columns("statements", buf.take())
+    with store.transaction():
+        store.insert_columns("statements", buf.take())
+        hooks.after_ingest(store, batch_id)
 
 
 def _by_user(alerts: list[dict[str, Any]], user: str) -> list[dict[str, Any]]:
@@ -50,29 +58,37 @@ def test_watch_alerts_respect_releasability_and_resolution(store: Store) -> None
         add_watch(store, LIAISON, "phone", "+52 656 123 4567", now=T0)
     assert check_watches(store, now=T0).alerts == []  # the baseline is not news
 
-    # A U.S.-only record and a record releasable to Mexico both carry the phone.
+    # A U.S.-only record and a record releasable to Mexico both carry the phone: the ingest alerts.
     _batch(store, "b2", "FBI", [("E2", "name", "name", "J. Hernandez", NOFORN),
                                 ("E2", "phone", "phone", "+526561234567", NOFORN)])
     _batch(store, "b3", "MEX-FGR", [("E3", "name", "name", "Jose Luis Hernandez", REL_MEX),
                                     ("E3", "phone", "phone", "+526561234567", REL_MEX)])
-    first = check_watches(store, now=T0)
-    liaison = _by_user(first.alerts, "fgr1")
+    liaison = watch_alerts(store, "fgr1")
     assert [(a["entity_id"], a["agency"], a["batch_id"]) for a in liaison] == [("E3", "MEX-FGR", "b3")]
-    assert liaison[0]["changes"] == [{"schema": "Person", "prop": "phone", "value": "+526561234567"}]
-    assert _by_user(first.alerts, "ana") == []  # E2 and E3 are not (yet) the watched entity
+    assert liaison[0]["changes"]["changes"] == [{"schema": "Person", "prop": "phone", "value": "+526561234567"}]
+    assert watch_alerts(store, "ana") == []  # E2 and E3 are not (yet) the watched entity
 
-    # Resolution merges E2 into E1: the analyst's entity watch now sees E2's facts as news.
+    # Resolution merges E2 into E1: the resolve hook tells the analyst's entity watch about E2.
     write_resolved(store, [("E1", "P-1"), ("E2", "P-1")])
-    second = check_watches(store, now=T0)
-    ana = _by_user(second.alerts, "ana")
+    ana = watch_alerts(store, "ana")
     assert [(a["entity_id"], a["agency"], a["source_file"]) for a in ana] == [("E2", "FBI", "fbi/reports.csv")]
-    assert {c["prop"] for c in ana[0]["changes"]} == {"name", "phone"}
-    assert _by_user(second.alerts, "fgr1") == []  # the NOFORN record never reaches the liaison
-    assert check_watches(store, now=T0).alerts == []  # reported once
-
-    stored = watch_alerts(store, "fgr1")
-    assert len(stored) == 1 and stored[0]["entity_id"] == "E3" and stored[0]["kind"] == "phone"
+    assert {c["prop"] for c in ana[0]["changes"]["changes"]} == {"name", "phone"}
+    assert len(watch_alerts(store, "fgr1")) == 1  # the NOFORN record never reaches the liaison
+    assert check_watches(store, now=T0).alerts == []  # reported once: a full recheck finds nothing new
+    # A later resolution run that changes nothing for the watched person adds nothing.
+    write_resolved(store, [("E1", "P-1"), ("E2", "P-1"), ("E3", "P-3")], run_id="r2")
+    assert len(watch_alerts(store, "ana")) == 1
     assert [w["kind"] for w in list_watches(store, "ana")] == ["entity"]
+
+
+def test_a_damaged_watch_does_not_stop_an_ingest(duck: Store) -> None:
+    add_watch(duck, ANALYST, "phone", "+15125550134", now=T0)
+    duck.insert_rows("watches", ("watch_id", "username", "kind", "value", "extra", "created", "active"),
+                     [("W-broken", "ghost", "phone", "+15125550134", "{not json", T0, True)])
+    _batch(duck, "b7", "DEA", [("E7", "phone", "phone", "+15125550134", NOFORN)])
+    assert duck.scalar("SELECT count(*) FROM statements WHERE batch_id = 'b7'") == 1
+    assert [(a["entity_id"], a["agency"]) for a in watch_alerts(duck, "ana")] == [("E7", "DEA")]
+    assert check_watches(duck, now=T0).skipped == ["W-broken"]
 
 
 def test_watch_values_are_validated(duck: Store) -> None:
@@ -86,8 +102,7 @@ def test_watch_values_are_validated(duck: Store) -> None:
     assert w["value"] == "JOSE HERNANDEZ|1984-07-02"
     _batch(duck, "b9", "CBP", [("E9", "name", "name", "JOSE HERNANDEZ", NOFORN),
                                ("E9", "birthDate", "date", "1984-07-02", NOFORN)])
-    alerts = check_watches(duck, now=T0).alerts
-    assert [(a["entity_id"], a["agency"]) for a in alerts] == [("E9", "CBP")]
+    assert [(a["entity_id"], a["agency"]) for a in watch_alerts(duck, "ana")] == [("E9", "CBP")]
 
 
 def test_network_watch_follows_the_latest_members(duck: Store) -> None:
@@ -100,7 +115,7 @@ def test_network_watch_follows_the_latest_members(duck: Store) -> None:
     add_watch(duck, ANALYST, "network", "N-1", now=T0)
     _batch(duck, "b5", "DEA", [("E7", "phone", "phone", "+15125550134", NOFORN),
                                ("OLDX", "phone", "phone", "+15125550199", NOFORN)])
+    assert watch_alerts(duck, "ana") == []  # neither mention is resolved to a member yet
     write_resolved(duck, [("E7", "P-7"), ("OLDX", "OLD")])
-    alerts = check_watches(duck, now=T0).alerts
-    # Only the member of the latest graph run counts.
-    assert [(a["entity_id"], a["agency"]) for a in alerts] == [("E7", "DEA")]
+    # The resolve hook alerts; only the member of the latest graph run counts.
+    assert [(a["entity_id"], a["agency"]) for a in watch_alerts(duck, "ana")] == [("E7", "DEA")]

@@ -1,4 +1,5 @@
-"""A small hand-written ``cases/`` folder, and a way to ingest it, shared by the cases tests."""
+"""A small hand-written ``cases/`` folder, and a way to ingest it, shared by the cases tests; and
+the synthetic world run end to end: alerts come from the ingest and resolve hooks, unasked."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from netcase.store import Store
+from netcase.access.viewer import Viewer
+from netcase.store import Store, open_store
 
 INVESTIGATIONS = """investigation_id,agency,case_number,district,lead_agent,contact_phone,contact_email,status,opened,closed,predicate,compartment
 INV-HSI-0001,HSI,HSI-HOU-25-0001,S.D. Tex.,SA Laura Reyes,(713) 555-0101,laura.reyes@ice.dhs.gov,open,2025-01-10,,8 U.S.C. 1324 alien smuggling conspiracy,
@@ -106,3 +108,77 @@ def ingest_cases(store: Store, root: Path, now: datetime | None = None) -> dict[
             results[loader.filename] = ingest_file(store, path, f"cases/{loader.filename}", loader,
                                                    now=now or datetime(2026, 11, 1, 12, 0))
     return results
+
+
+def _ingest_world(store: Store, world: Path, files: list[Path]) -> None:
+    from netcase.ingest.engine import ingest_file
+    from netcase.ingest.registry import default_loaders
+
+    loaders = default_loaders()
+    for path in files:
+        source_file, loader = loaders.resolve(path, world)
+        assert loader is not None, path
+        ingest_file(store, path, source_file, loader)
+
+
+def _active_alerts(store: Store) -> dict[str, tuple[str, str, str]]:
+    return {r[0]: (r[1], r[2], r[3]) for r in store.query(
+        "SELECT alert_id, target_a, target_b, basis FROM deconfliction_alerts WHERE status = 'active'")}
+
+
+def test_world_alerts_come_from_ingest_and_resolve_without_being_asked(tiny_world: Path, tmp_path: Path) -> None:
+    from netcase.cases.watch import add_watch, watch_alerts
+    from netcase.resolve.analyst import judge
+    from netcase.resolve.engine import resolve
+
+    store = open_store(str(tmp_path / "world.duckdb"))
+    try:
+        files = sorted(p for p in tiny_world.rglob("*.*") if p.is_file() and "truth" not in p.parts)
+        calls = tiny_world / "phones" / "call_records.csv"
+        _ingest_world(store, tiny_world, [p for p in files if p != calls])
+        analyst = Viewer(user="ana", agency="HSI", country="USA", roles=frozenset({"analyst"}))
+        # Watch the phone of the first seized handset before its call records arrive, and the
+        # mention of a target that the resolver will join to other records.
+        with calls.open(encoding="utf-8") as fh:
+            device = fh.readlines()[1].split(",")[2]
+        add_watch(store, analyst, "phone", device, now=datetime(2026, 11, 29))
+        for (target_entity,) in store.query("SELECT DISTINCT entity_id FROM case_targets WHERE entity_id IS NOT NULL "
+                                            "AND dob IS NOT NULL"):
+            add_watch(store, analyst, "entity", target_entity, now=datetime(2026, 11, 29))
+        assert watch_alerts(store, "ana") == []
+        before = _active_alerts(store)
+        assert all("same_entity" not in basis for _a, _b, basis in before.values())  # nothing resolved yet
+
+        _ingest_world(store, tiny_world, [calls])
+        phone_alerts = [a for a in watch_alerts(store, "ana") if a["kind"] == "phone"]
+        assert phone_alerts and {a["source_file"] for a in phone_alerts} == {"phones/call_records.csv"}
+
+        resolve(store)
+        merged = {k: v for k, v in _active_alerts(store).items() if "same_entity" in v[2]}
+        assert merged, "resolution put targets of two agencies on one person: the hook must alert"
+        # Both points of contact were notified of each new alert, each with whom to call.
+        for alert_id in merged:
+            notices = store.query_dicts("SELECT investigation_id, recipient, body FROM case_notices "
+                                        "WHERE alert_id = ? AND change_kind = 'new'", (alert_id,))
+            sides = store.query("SELECT investigation_a, investigation_b FROM deconfliction_alerts WHERE alert_id = ?",
+                                (alert_id,))[0]
+            assert {n["investigation_id"] for n in notices} == set(sides)
+            assert all(n["recipient"] and "Contact " in n["body"] for n in notices)
+        entity_alerts = [a for a in watch_alerts(store, "ana") if a["kind"] == "entity"]
+        assert entity_alerts, "some watched target mentions were joined to other records"
+        # News are the joined records, never the watched mention's own facts (the baseline).
+        assert all(a["entity_id"] != a["value"] for a in entity_alerts)
+
+        # An analyst says the two targets of one alert are different people; the next run withdraws it.
+        alert_id, (ta, tb, _basis) = sorted(merged.items())[0]
+        ea, eb = (store.scalar("SELECT entity_id FROM case_targets WHERE target_id = ?", (t,)) for t in (ta, tb))
+        judge(store, ea, eb, "not-same", "analyst1", "different fathers")
+        assert alert_id in _active_alerts(store)  # a judgement alone changes nothing until the run
+        resolve(store)
+        assert alert_id not in _active_alerts(store)
+        assert store.scalar("SELECT status FROM deconfliction_alerts WHERE alert_id = ?", (alert_id,)) == "withdrawn"
+        withdrawn = store.query("SELECT investigation_id FROM case_notices WHERE alert_id = ? "
+                                "AND change_kind = 'withdrawn'", (alert_id,))
+        assert len(withdrawn) == 2
+    finally:
+        store.close()

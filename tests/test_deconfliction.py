@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from netcase.access.testing import write_resolved
 from netcase.access.viewer import Viewer
-from netcase.cases.deconflict import alert_history, alerts_for, evaluate, render_alert
+from netcase.cases.deconflict import alert_history, alert_id, alerts_for, evaluate, render_alert
+from netcase.cases.notices import notices_for
 from netcase.cases.operations import (
     Operation,
+    add_operation,
     evaluate_operations,
     find_operation_conflicts,
     haversine_km,
@@ -39,38 +41,74 @@ def _pairs(run_alerts: list) -> set[tuple[str, str, tuple[str, ...]]]:
     return {(c.target_a, c.target_b, c.basis) for c in run_alerts}
 
 
-def test_merge_creates_and_not_same_withdraws_a_conflict(store: Store, tmp_path: Path) -> None:
-    ingest_cases(store, write_cases(tmp_path))
-    first = evaluate(store, now=T0)
-    # Strong identifiers alone: the shared account (DEA/HSI) and the shared plate (HSI/DEA).
-    assert _pairs(first.new) == {("TGT-0003", "TGT-0004", ("account",)), ("TGT-0005", "TGT-0006", ("plate",))}
-    assert not first.withdrawn
+def _active(store: Store) -> set[tuple[str, str, tuple[str, ...]]]:
+    return {(r[0], r[1], tuple(r[2].split(","))) for r in store.query(
+        "SELECT target_a, target_b, basis FROM deconfliction_alerts WHERE status = 'active'")}
 
+
+def _notices(store: Store, alert_id_: str, change: str) -> dict[str, str]:
+    return dict(store.query("SELECT investigation_id, recipient FROM case_notices WHERE alert_id = ? "
+                            "AND change_kind = ?", (alert_id_, change)))
+
+
+def _judge_not_same(store: Store, a: str, b: str, when: datetime) -> None:
+    store.insert_rows("resolve_judgements", ("entity_a", "entity_b", "judgement", "user_name", "created", "note"),
+                      [(a, b, "not-same", "analyst1", when, None)])
+
+
+def test_merge_creates_and_not_same_withdraws_a_conflict(store: Store, tmp_path: Path) -> None:
+    # The ingest hook deconflicts the new targets; nobody calls evaluate.
+    ingest_cases(store, write_cases(tmp_path))
+    # Strong identifiers alone: the shared account (DEA/HSI) and the shared plate (HSI/DEA).
+    assert _active(store) == {("TGT-0003", "TGT-0004", ("account",)), ("TGT-0005", "TGT-0006", ("plate",))}
+    account_alert = alert_id("TGT-0003", "TGT-0004")
+    assert _notices(store, account_alert, "new") == {"INV-DEA-0001": "SA Diana Kim", "INV-HSI-0001": "SA Laura Reyes"}
+
+    # A resolution run puts the HSI and FBI targets on one person: the resolve hook alerts both.
     a, b = _entity(store, "TGT-0001"), _entity(store, "TGT-0002")
     _resolve(store, {a: "P-1", b: "P-1"}, "run-merge")
-    merged = evaluate(store, now=T0 + timedelta(hours=1))
-    assert _pairs(merged.new) == {("TGT-0001", "TGT-0002", ("same_entity",))}
-    assert len(merged.active) == 3
-    assert evaluate(store, now=T0 + timedelta(hours=2)).new == []  # nothing changed, nothing new
+    merged = alert_id("TGT-0001", "TGT-0002")
+    assert ("TGT-0001", "TGT-0002", ("same_entity",)) in _active(store) and len(_active(store)) == 3
+    assert _notices(store, merged, "new") == {"INV-HSI-0001": "SA Laura Reyes", "INV-FBI-0001": "SA Marcus Walker"}
+    assert evaluate(store, now=T0).new == []  # already evaluated by the hook: nothing new
+    _resolve(store, {a: "P-1", b: "P-1"}, "run-same")  # a run that changes nothing notifies nobody again
+    assert store.scalar("SELECT count(*) FROM case_notices WHERE alert_id = ?", (merged,)) == 2
 
-    # An analyst judges them different; the resolver splits them into two canonical ids.
-    store.insert_rows("resolve_judgements", ("entity_a", "entity_b", "judgement", "user_name", "created", "note"),
-                      [(a, b, "not-same", "analyst1", T0 + timedelta(hours=3), "different fathers' names")])
+    # An analyst judges them different; the next resolution run splits them and withdraws the alert.
+    _judge_not_same(store, a, b, T0 + timedelta(hours=3))
+    assert ("TGT-0001", "TGT-0002", ("same_entity",)) in _active(store)  # not before the run
     _resolve(store, {a: "P-1", b: "P-2"}, "run-split")
-    split = evaluate(store, now=T0 + timedelta(hours=4))
-    assert split.new == []
-    assert len(split.withdrawn) == 1
-    withdrawn = split.withdrawn[0]
-    assert store.scalar("SELECT status FROM deconfliction_alerts WHERE alert_id = ?", (withdrawn,)) == "withdrawn"
-    history = [(h["change_kind"], h["resolution_run"]) for h in alert_history(store, withdrawn)]
+    assert store.scalar("SELECT status FROM deconfliction_alerts WHERE alert_id = ?", (merged,)) == "withdrawn"
+    history = [(h["change_kind"], h["resolution_run"]) for h in alert_history(store, merged)]
     assert history == [("new", "run-merge"), ("withdrawn", "run-split")]
+    assert set(_notices(store, merged, "withdrawn")) == {"INV-HSI-0001", "INV-FBI-0001"}
 
-    # A not-same judgement also silences a shared identifier (a family car is not a shared target).
-    c3, c4 = _entity(store, "TGT-0003"), _entity(store, "TGT-0004")
-    store.insert_rows("resolve_judgements", ("entity_a", "entity_b", "judgement", "user_name", "created", "note"),
-                      [(c3, c4, "not-same", "analyst1", T0 + timedelta(hours=5), None)])
-    after = evaluate(store, now=T0 + timedelta(hours=6))
-    assert len(after.withdrawn) == 1 and _pairs(after.active) == {("TGT-0005", "TGT-0006", ("plate",))}
+    # A not-same judgement also silences a shared identifier (a family car is not a shared target),
+    # once a resolution run has honoured it.
+    _judge_not_same(store, _entity(store, "TGT-0003"), _entity(store, "TGT-0004"), T0 + timedelta(hours=5))
+    _resolve(store, {a: "P-1", b: "P-2"}, "run-after-judgement")
+    assert _active(store) == {("TGT-0005", "TGT-0006", ("plate",))}
+    assert set(_notices(store, account_alert, "withdrawn")) == {"INV-DEA-0001", "INV-HSI-0001"}
+
+
+def test_notices_follow_the_pointer_model(store: Store, tmp_path: Path) -> None:
+    ingest_cases(store, write_cases(tmp_path))
+    _resolve(store, {_entity(store, "TGT-0001"): "P-1", _entity(store, "TGT-0002"): "P-1"}, "r1")
+    merged = alert_id("TGT-0001", "TGT-0002")
+    notices = {r["investigation_id"]: r for r in store.query_dicts(
+        "SELECT investigation_id, recipient_agency, recipient, recipient_email, subject, body FROM case_notices "
+        "WHERE alert_id = ?", (merged,))}
+    hsi, fbi = notices["INV-HSI-0001"], notices["INV-FBI-0001"]
+    assert (hsi["recipient_agency"], hsi["recipient_email"]) == ("HSI", "laura.reyes@ice.dhs.gov")
+    assert "SA Marcus Walker" in hsi["body"] and "HSI-HOU-25-0001" in hsi["subject"]
+    for secret in FBI_CASE_FIELDS:
+        assert secret not in hsi["body"] + hsi["subject"], secret
+    assert "SA Laura Reyes" in fbi["body"]
+    for secret in HSI_CASE_FIELDS:
+        assert secret not in fbi["body"] + fbi["subject"], secret
+    # Each agent reads the notices of their own side only.
+    assert {n["investigation_id"] for n in notices_for(store, HSI)} == {"INV-HSI-0001", "INV-HSI-0002"}
+    assert {n["investigation_id"] for n in notices_for(store, FBI)} == {"INV-FBI-0001"}
 
 
 FBI_CASE_FIELDS = ("INV-FBI-0001", "FBI-SA-31E-123456", "W.D. Tex.", "18 U.S.C. 1203", "hostage",
@@ -108,10 +146,15 @@ def test_alert_leaks_no_other_case_content(store: Store, tmp_path: Path) -> None
 
 
 def test_overlapping_operations_alerted_and_others_not(store: Store, tmp_path: Path) -> None:
+    # The ingest hook deconflicts the operations file as it is loaded (with the clock's now).
     ingest_cases(store, write_cases(tmp_path))
-    new, current = evaluate_operations(store, now=T0, max_km=1.0, buffer=timedelta(hours=1))
+    upcoming = datetime.now(UTC).replace(tzinfo=None) < datetime(2026, 12, 1, 9)
+    if upcoming:
+        assert [r[0] for r in store.query("SELECT operation_a || '/' || operation_b FROM operation_alerts")] \
+            == ["OP-1/OP-2"]
+        assert store.scalar("SELECT count(*) FROM case_notices WHERE alert_kind = 'operation'") == 2
+    _new, current = evaluate_operations(store, now=T0, max_km=1.0, buffer=timedelta(hours=1))
     assert {(c.operation_a, c.operation_b) for c in current} == {("OP-1", "OP-2")}
-    assert new == current
     conflict = current[0]
     assert 0.5 < conflict.distance_km < 1.0
     assert (conflict.overlap_start, conflict.overlap_end) == (datetime(2026, 12, 1, 8), datetime(2026, 12, 1, 9))
@@ -126,6 +169,23 @@ def test_overlapping_operations_alerted_and_others_not(store: Store, tmp_path: P
     # A wider radius does not pair operations days apart (OP-4 is on 3 December).
     _, wide = evaluate_operations(store, now=T0, max_km=50.0, buffer=timedelta(hours=1))
     assert {(c.operation_a, c.operation_b) for c in wide} == {("OP-1", "OP-2")}
+
+
+def test_a_planned_operation_is_deconflicted_when_it_is_created(store: Store, tmp_path: Path) -> None:
+    ingest_cases(store, write_cases(tmp_path))
+    # HSI plans an arrest 300 m from DEA's El Paso arrest (OP-3), an hour after it ends.
+    raid = Operation("OP-9", "HSI", "arrest", 31.7640, -106.4870, datetime(2026, 12, 1, 9),
+                     datetime(2026, 12, 1, 10), investigation_id="INV-HSI-0001")
+    new = add_operation(store, HSI, raid, now=T0)
+    assert [(c.operation_a, c.operation_b) for c in new] == [("OP-3", "OP-9")]
+    notices = dict(store.query("SELECT investigation_id, body FROM case_notices WHERE alert_id = ?",
+                               (new[0].alert_id,)))
+    assert set(notices) == {"INV-HSI-0001", "INV-DEA-0001"}
+    assert "SA Diana Kim" in notices["INV-HSI-0001"] and "DEA-ELP-25-0007" not in notices["INV-HSI-0001"]
+    # Far away in place or time: no conflict.
+    calm = Operation("OP-10", "HSI", "surveillance", 32.7, -97.1, datetime(2026, 12, 1, 6), datetime(2026, 12, 1, 7),
+                     investigation_id="INV-HSI-0001")
+    assert add_operation(store, HSI, calm, now=T0) == []
 
 
 def test_sweep_equals_all_pairs() -> None:

@@ -163,8 +163,9 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
         as_user: AsOption = None,
     ) -> None:
         """Add a target (an entity id or raw identifiers) to an investigation, then deconflict."""
-        from netcase.cases.deconflict import alerts_for, evaluate, render_alert
+        from netcase.cases.deconflict import alerts_for, render_alert
         from netcase.cases.investigations import CaseError, add_target
+        from netcase.cases.notices import evaluate_and_notify
 
         with open_db(db, must_exist=True) as store:
             viewer = viewer_of(store, as_user)
@@ -174,7 +175,7 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
                                  document=document, address=address, now=_now())
             except CaseError as exc:
                 raise fail(str(exc)) from exc
-            run = evaluate(store, now=_now())
+            run, _sent = evaluate_and_notify(store, now=_now(), trigger=f"target add:{row['target_id']}")
             mine = alerts_for(store, viewer, investigation_id=investigation_id,
                               alert_ids=[c.alert_id for c in run.new])
         linked = f" linked to {row['entity_id']}" if row["entity_id"] else ""
@@ -193,15 +194,17 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
         """Recompute target and operation deconfliction; show new and withdrawn alerts."""
         from datetime import timedelta
 
-        from netcase.cases.deconflict import alerts_for, evaluate, render_alert
+        from netcase.cases.deconflict import alerts_for, render_alert
+        from netcase.cases.notices import evaluate_and_notify, operation_notices, store_notices
         from netcase.cases.operations import evaluate_operations, operation_alerts_for
 
         now = _now()
         with open_db(db, must_exist=True) as store:
             viewer = viewer_of(store, as_user)
-            run = evaluate(store, now=now)
+            run, _sent = evaluate_and_notify(store, now=now, trigger="netcase deconflict")
             new_ops, current_ops = evaluate_operations(store, now=now, max_km=max_km,
                                                        buffer=timedelta(hours=buffer_hours))
+            store_notices(store, operation_notices(store, new_ops, now=now))
             new_sides = alerts_for(store, viewer, alert_ids=[c.alert_id for c in run.new])
             withdrawn_sides = alerts_for(store, viewer, alert_ids=run.withdrawn, status="withdrawn")
             op_sides = operation_alerts_for(store, viewer, current_ops)

@@ -18,7 +18,7 @@ import heapq
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from netcase.access.viewer import Viewer
@@ -135,8 +135,15 @@ def stored_operations(store: Store) -> list[Operation]:
     ]
 
 
-def add_operation(store: Store, viewer: Viewer, op: Operation) -> Operation:
-    """Plan an operation (investigators and supervisors)."""
+def add_operation(
+    store: Store, viewer: Viewer, op: Operation, *, now: datetime | None = None, max_km: float = 1.0,
+    buffer: timedelta = timedelta(hours=2),
+) -> list[OperationConflict]:
+    """Plan an operation (investigators and supervisors) and deconflict it at once.
+
+    The operation is stored and event deconfliction re-evaluated in one transaction, so a new plan
+    that meets another agency's is alerted before anyone reads it. Returns the new conflicts.
+    """
     if not viewer.has_role("investigator", "supervisor", "administrator"):
         raise CaseError(f"{viewer.user} may not plan operations")
     if op.kind not in OPERATION_KINDS:
@@ -145,14 +152,23 @@ def add_operation(store: Store, viewer: Viewer, op: Operation) -> Operation:
         raise CaseError("an operation must end after it starts")
     if not (-90 <= op.latitude <= 90 and -180 <= op.longitude <= 180):
         raise CaseError("latitude/longitude out of range")
-    store.insert_rows(
-        "operations",
-        ("operation_id", "investigation_id", "agency", "kind", "latitude", "longitude", "address", "starts",
-         "ends", "source_file", "batch_id"),
-        [(op.operation_id, op.investigation_id, op.agency.upper(), op.kind, op.latitude, op.longitude,
-          op.address, op.starts, op.ends, "netcase operation add", None)],
-    )
-    return op
+    if store.scalar("SELECT count(*) FROM operations WHERE operation_id = ?", (op.operation_id,)):
+        raise CaseError(f"operation {op.operation_id} already exists")
+    with store.transaction():
+        store.insert_rows(
+            "operations",
+            ("operation_id", "investigation_id", "agency", "kind", "latitude", "longitude", "address", "starts",
+             "ends", "source_file", "batch_id"),
+            [(op.operation_id, op.investigation_id, op.agency.upper(), op.kind, op.latitude, op.longitude,
+              op.address, op.starts, op.ends, "netcase operation add", None)],
+        )
+        # Imported here: notices build on this module's conflicts.
+        from netcase.cases.notices import operation_notices, store_notices
+
+        when = now or datetime.now(UTC).replace(tzinfo=None)
+        new, _current = evaluate_operations(store, now=when, max_km=max_km, buffer=buffer)
+        store_notices(store, operation_notices(store, new, now=when))
+    return new
 
 
 def evaluate_operations(

@@ -28,6 +28,9 @@ from netcase.cases.identifiers import normalize_name, normalize_phone, normalize
 from netcase.store import Store
 
 WATCH_KINDS: tuple[str, ...] = ("entity", "phone", "account", "plate", "document", "name_dob", "network")
+# Kinds whose touch set follows the resolution (the statements of every mention of the person);
+# an identifier watch matches statement values and is changed by ingest alone.
+RESOLUTION_KINDS: tuple[str, ...] = ("entity", "name_dob", "network")
 MAX_CHANGES = 25
 
 # Which statement properties carry each kind of identifier (FtM property names).
@@ -134,36 +137,53 @@ def _canonical_family(store: Store, ids: Iterable[str]) -> set[str]:
     return set(canon) | members | set(wanted)
 
 
-def _touching(store: Store, viewer: Viewer, kind: str, value: str, network_members: NetworkMembers) -> list[dict[str, Any]]:
-    """Statements visible to ``viewer`` that touch the watched thing now."""
-    vis, vparams = statement_filter(viewer, "s")
-    cols = "s.id, s.entity_id, s.schema, s.prop, s.value, s.source_file, s.agency, s.batch_id"
-    if kind == "phone":
-        return store.query_dicts(f"SELECT {cols} FROM statements s WHERE s.prop_type = 'phone' AND s.value = ? "
-                                 f"AND {vis}", [value, *vparams])
-    if kind in _IDENTIFIER_PROPS:
-        props = _IDENTIFIER_PROPS[kind]
-        marks = ", ".join("?" for _ in props)
-        rows = store.query_dicts(f"SELECT {cols} FROM statements s WHERE s.prop IN ({marks}) AND {vis}",
-                                 [*props, *vparams])
-        return [r for r in rows if normalize_token(r["value"]) == value]
+def _seeds(store: Store, kind: str, value: str, network_members: NetworkMembers) -> set[str]:
+    """The entity ids an entity, name-and-birth-date or network watch starts from."""
     if kind == "name_dob":
         name, _, dob = value.rpartition("|")
         pairs = store.query("SELECT n.entity_id, n.value FROM statements n JOIN statements d ON d.entity_id = "
                             "n.entity_id AND d.prop = 'birthDate' AND d.value = ? WHERE n.schema = 'Person' "
                             "AND n.prop = 'name'", (dob,))
-        seeds = {p[0] for p in pairs if normalize_name(p[1]) == name}
-    elif kind == "network":
-        seeds = set(network_members(store, value))
-    else:
-        seeds = {value}
-    family = sorted(_canonical_family(store, seeds))
-    if not family:
+        return {p[0] for p in pairs if normalize_name(p[1]) == name}
+    if kind == "network":
+        return set(network_members(store, value))
+    return {value}
+
+
+def _family_print(family: Iterable[str]) -> str:
+    """A short fingerprint of an entity family: equal prints mean resolution changed nothing here."""
+    return hashlib.sha1("\x1f".join(sorted(family)).encode()).hexdigest()
+
+
+def _touching(
+    store: Store, viewer: Viewer, kind: str, value: str, network_members: NetworkMembers, *,
+    batch_id: str | None = None, family: set[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Statements visible to ``viewer`` that touch the watched thing now (only ``batch_id``'s if given).
+
+    ``family`` is the already computed canonical family of an entity-like watch.
+    """
+    vis, vparams = statement_filter(viewer, "s")
+    cols = "s.id, s.entity_id, s.schema, s.prop, s.value, s.source_file, s.agency, s.batch_id"
+    in_batch, bparams = ("s.batch_id = ? AND ", [batch_id]) if batch_id is not None else ("", [])
+    if kind == "phone":
+        return store.query_dicts(f"SELECT {cols} FROM statements s WHERE {in_batch}s.prop_type = 'phone' "
+                                 f"AND s.value = ? AND {vis}", [*bparams, value, *vparams])
+    if kind in _IDENTIFIER_PROPS:
+        props = _IDENTIFIER_PROPS[kind]
+        marks = ", ".join("?" for _ in props)
+        rows = store.query_dicts(f"SELECT {cols} FROM statements s WHERE {in_batch}s.prop IN ({marks}) AND {vis}",
+                                 [*bparams, *props, *vparams])
+        return [r for r in rows if normalize_token(r["value"]) == value]
+    if family is None:
+        family = _canonical_family(store, _seeds(store, kind, value, network_members))
+    members = sorted(family)
+    if not members:
         return []
-    marks = ", ".join("?" for _ in family)
+    marks = ", ".join("?" for _ in members)
     return store.query_dicts(
-        f"SELECT {cols} FROM statements s WHERE (s.entity_id IN ({marks}) OR (s.prop_type = 'entity' AND "
-        f"s.value IN ({marks}))) AND {vis}", [*family, *family, *vparams])
+        f"SELECT {cols} FROM statements s WHERE {in_batch}(s.entity_id IN ({marks}) OR (s.prop_type = 'entity' "
+        f"AND s.value IN ({marks}))) AND {vis}", [*bparams, *members, *members, *vparams])
 
 
 def add_watch(
@@ -175,12 +195,17 @@ def add_watch(
     watch_id = "W-" + hashlib.sha1(f"{viewer.user}\x1f{kind}\x1f{norm}".encode()).hexdigest()[:12]
     if store.scalar("SELECT count(*) FROM watches WHERE watch_id = ? AND active", (watch_id,)):
         raise WatchError(f"{viewer.user} already watches {kind} {norm} ({watch_id})")
-    baseline = _touching(store, viewer, kind, norm, network_members)
+    extra: dict[str, Any] = {"viewer": _viewer_json(viewer)}
+    family = None
+    if kind in RESOLUTION_KINDS:
+        family = _canonical_family(store, _seeds(store, kind, norm, network_members))
+        extra["family"] = _family_print(family)
+    baseline = _touching(store, viewer, kind, norm, network_members, family=family)
     with store.transaction():
         store.execute("DELETE FROM watches WHERE watch_id = ?", (watch_id,))
         store.execute("DELETE FROM watch_seen WHERE watch_id = ?", (watch_id,))
         store.insert_rows("watches", ("watch_id", "username", "kind", "value", "extra", "created", "active"),
-                          [(watch_id, viewer.user, kind, norm, json.dumps({"viewer": _viewer_json(viewer)}), now, True)])
+                          [(watch_id, viewer.user, kind, norm, json.dumps(extra), now, True)])
         ids = sorted({r["id"] for r in baseline})
         store.insert_columns("watch_seen", {"watch_id": [watch_id] * len(ids), "statement_id": ids})
     return {"watch_id": watch_id, "username": viewer.user, "kind": kind, "value": norm, "created": now,
@@ -202,43 +227,95 @@ def remove_watch(store: Store, username: str, watch_id: str) -> bool:
     return True
 
 
+def _alert_rows(
+    watch_id: str, user: str, kind: str, value: str, fresh: list[dict[str, Any]], now: datetime,
+) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]]]:
+    """Group fresh statements by (entity, source file, agency, batch): one alert each."""
+    groups: dict[tuple[str, str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for r in fresh:
+        groups[(r["entity_id"], r["source_file"], r["agency"], r["batch_id"])].append(r)
+    alerts, rows = [], []
+    for (entity_id, source_file, agency, batch_id), facts in sorted(groups.items()):
+        facts.sort(key=lambda f: (f["prop"], f["value"]))
+        changes = [{"schema": f["schema"], "prop": f["prop"], "value": f["value"]} for f in facts[:MAX_CHANGES]]
+        aid = "WA-" + hashlib.sha1("\x1f".join((watch_id, entity_id, batch_id, *sorted(f["id"] for f in facts)))
+                                   .encode()).hexdigest()[:16]
+        alert = {"alert_id": aid, "watch_id": watch_id, "username": user, "created": now,
+                 "entity_id": entity_id, "source_file": source_file, "agency": agency, "batch_id": batch_id,
+                 "changes": changes, "more": max(0, len(facts) - MAX_CHANGES), "kind": kind, "value": value}
+        alerts.append(alert)
+        rows.append((aid, watch_id, user, now, entity_id, source_file, agency, batch_id,
+                     json.dumps({"changes": changes, "more": alert["more"]}, ensure_ascii=False)))
+    return alerts, rows
+
+
+def _unseen(store: Store, watch_id: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows whose statements were not reported to this watch yet."""
+    if not rows:
+        return []
+    ids = sorted({r["id"] for r in rows})
+    seen: set[str] = set()
+    for i in range(0, len(ids), 1000):
+        chunk = ids[i:i + 1000]
+        marks = ", ".join("?" for _ in chunk)
+        seen |= {r[0] for r in store.query(
+            f"SELECT statement_id FROM watch_seen WHERE watch_id = ? AND statement_id IN ({marks})",
+            [watch_id, *chunk])}
+    return [r for r in rows if r["id"] not in seen]
+
+
 def check_watches(
     store: Store, *, now: datetime, viewer_for: Callable[[str], Viewer | None] | None = None,
     network_members: NetworkMembers = network_members_from_table, username: str | None = None,
+    batch_id: str | None = None, resolution_changed: bool = False,
 ) -> WatchCheck:
-    """Report statements that newly touch each active watch, within what its user may see."""
+    """Report statements that newly touch each active watch, within what its user may see.
+
+    With ``batch_id`` only that batch's statements are looked at (the ingest hook: nothing else is
+    new). With ``resolution_changed`` only entity, name and network watches are checked, and only
+    those whose family of resolved mentions changed since their last check (the resolution hook: a
+    merge brings old records onto the watched person, identifiers do not depend on resolution).
+    Without either, everything is recomputed.
+    """
     sql = "SELECT watch_id, username, kind, value, extra FROM watches WHERE active"
     params: list[Any] = []
     if username:
         sql += " AND username = ?"
         params.append(username)
+    if resolution_changed:
+        sql += f" AND kind IN ({', '.join('?' for _ in RESOLUTION_KINDS)})"
+        params.extend(RESOLUTION_KINDS)
     alerts: list[dict[str, Any]] = []
     skipped: list[str] = []
-    for watch_id, user, kind, value, extra in store.query(sql, params):
-        snapshot = json.loads(extra)["viewer"]
-        viewer = viewer_for(user) if viewer_for else account_viewer(store, user, snapshot)
+    viewers: dict[str, Viewer | None] = {}
+    for watch_id, user, kind, value, extra_text in store.query(sql + " ORDER BY watch_id", params):
+        try:
+            extra = json.loads(extra_text or "{}")
+            snapshot = extra["viewer"]
+        except (ValueError, KeyError, TypeError):
+            skipped.append(watch_id)  # a damaged watch row must not stop an ingest; it is reported
+            continue
+        if user not in viewers:
+            viewers[user] = viewer_for(user) if viewer_for else account_viewer(store, user, snapshot)
+        viewer = viewers[user]
         if viewer is None:
             skipped.append(watch_id)
             continue
-        seen = {r[0] for r in store.query("SELECT statement_id FROM watch_seen WHERE watch_id = ?", (watch_id,))}
-        fresh = [r for r in _touching(store, viewer, kind, value, network_members) if r["id"] not in seen]
+        family = None
+        if kind in RESOLUTION_KINDS:
+            family = _canonical_family(store, _seeds(store, kind, value, network_members))
+            fingerprint = _family_print(family)
+            if resolution_changed and batch_id is None and extra.get("family") == fingerprint:
+                continue  # the same mentions as at the last check: resolution brought nothing new
+            if extra.get("family") != fingerprint:
+                extra["family"] = fingerprint
+                store.execute("UPDATE watches SET extra = ? WHERE watch_id = ?", (json.dumps(extra), watch_id))
+        fresh = _unseen(store, watch_id, _touching(store, viewer, kind, value, network_members,
+                                                   batch_id=batch_id, family=family))
         if not fresh:
             continue
-        groups: dict[tuple[str, str, str, str], list[dict[str, Any]]] = defaultdict(list)
-        for r in fresh:
-            groups[(r["entity_id"], r["source_file"], r["agency"], r["batch_id"])].append(r)
-        rows = []
-        for (entity_id, source_file, agency, batch_id), facts in sorted(groups.items()):
-            facts.sort(key=lambda f: (f["prop"], f["value"]))
-            changes = [{"schema": f["schema"], "prop": f["prop"], "value": f["value"]} for f in facts[:MAX_CHANGES]]
-            aid = "WA-" + hashlib.sha1("\x1f".join((watch_id, entity_id, batch_id, *sorted(f["id"] for f in facts)))
-                                       .encode()).hexdigest()[:16]
-            alert = {"alert_id": aid, "watch_id": watch_id, "username": user, "created": now,
-                     "entity_id": entity_id, "source_file": source_file, "agency": agency, "batch_id": batch_id,
-                     "changes": changes, "more": max(0, len(facts) - MAX_CHANGES), "kind": kind, "value": value}
-            alerts.append(alert)
-            rows.append((aid, watch_id, user, now, entity_id, source_file, agency, batch_id,
-                         json.dumps({"changes": changes, "more": alert["more"]}, ensure_ascii=False)))
+        made, rows = _alert_rows(watch_id, user, kind, value, fresh, now)
+        alerts.extend(made)
         ids = sorted({r["id"] for r in fresh})
         with store.transaction():
             store.insert_rows("watch_alerts", ("alert_id", "watch_id", "username", "created", "entity_id",
