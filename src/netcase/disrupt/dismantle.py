@@ -584,41 +584,185 @@ def greedy_lookahead(adj: Adjacency, candidate: Sequence[bool], prior: Sequence[
     return order + rest
 
 
-def local_search(
-    adj: Adjacency, order: list[int], candidate: Sequence[bool], evaluations: int, seed: int = 0
-) -> tuple[list[int], float]:
-    """Improve a full order by moving single nodes earlier; keep a move only if R drops.
+def _window(adj: Adjacency, order: Sequence[int], candidate: Sequence[bool], whole: int = 400) -> int:
+    """Length of the part of ``order`` the annealer permutes.
 
-    Moves are drawn where the curve is still above its floor (the part of the order that
-    matters). Deterministic for a given seed and evaluation budget.
+    Up to the last removal of a candidate that still had a tie to a node removed later (after it
+    every step costs the same), plus a margin of as many again so that members can be swapped in
+    and out of that set; on networks of at most ``whole`` nodes, every candidate.
     """
+    cands = sum(1 for v in order if candidate[v])
+    if len(adj) <= whole:
+        return cands
+    return min(cands, 2 * len(trim_order(adj, order, candidate)))
+
+
+class _SuffixState:
+    """Union-find after re-inserting ``order[k:]``: the fixed tail every window evaluation starts from."""
+
+    def __init__(self, adj: Adjacency, order: Sequence[int], k: int) -> None:
+        n = len(adj)
+        parent = list(range(n))
+        size = [1] * n
+        present = [False] * n
+
+        def find(x: int) -> int:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        best = 0
+        for v in reversed(order[k:]):
+            present[v] = True
+            rv = find(v)
+            for u in adj[v]:
+                if present[u]:
+                    ru = find(u)
+                    if ru != rv:
+                        if size[ru] > size[rv]:
+                            ru, rv = rv, ru
+                        parent[ru] = rv
+                        size[rv] += size[ru]
+            best = max(best, size[rv])
+        self.parent, self.size, self.present, self.best = parent, size, present, best
+        self.tail_cost = sum(dismantling_curve(adj, list(order))[k + 1 :]) if k < n else 0
+
+
+def window_cost(adj: Adjacency, base: _SuffixState, window: Sequence[int]) -> int:
+    """Σ_{q=1..k} |largest component after q removals| for an order starting with ``window``
+    (k = its length) over the fixed tail of ``base``: k re-insertions, not N."""
+    parent = base.parent[:]
+    size = base.size[:]
+    present = base.present[:]
+    best = base.best
+    total = 0
+    for q in range(len(window) - 1, -1, -1):
+        total += best  # the largest component after q + 1 removals (window[q] still out)
+        v = window[q]
+        present[v] = True
+        rv = v
+        while parent[rv] != rv:
+            parent[rv] = parent[parent[rv]]
+            rv = parent[rv]
+        for u in adj[v]:
+            if present[u]:
+                ru = u
+                while parent[ru] != ru:
+                    parent[ru] = parent[parent[ru]]
+                    ru = parent[ru]
+                if ru != rv:
+                    if size[ru] > size[rv]:
+                        ru, rv = rv, ru
+                    parent[ru] = rv
+                    size[rv] += size[ru]
+        if size[rv] > best:
+            best = size[rv]
+    return total
+
+
+@dataclass(frozen=True)
+class SearchBudget:
+    """How long the annealer searches, scaled to the network.
+
+    ``evaluations`` (None: scaled) is the number of orders tried, so results are reproducible for
+    a seed. Scaled, it is what ``base_seconds + per_item_seconds × (N + M)`` buys at the nominal
+    cost of ``nominal_ns`` per re-inserted member or tie; ``cap_factor`` × that time is a wall-clock
+    safety cap (reached only on a much slower or busier machine, and then reported).
+    """
+
+    evaluations: int | None = None
+    base_seconds: float = 0.1
+    per_item_seconds: float = 50e-6
+    max_seconds: float = 5.0
+    nominal_ns: float = 90.0
+    cap_factor: float = 10.0
+    t_start: float = 1.5
+    t_end: float = 0.05
+
+    def seconds(self, n: int, m: int) -> float:
+        """The nominal search time for a network of n nodes and m edges."""
+        return min(self.max_seconds, self.base_seconds + self.per_item_seconds * (n + m))
+
+    def plan(self, n: int, m: int, units: int) -> tuple[int, float]:
+        """(evaluations, wall-clock cap in seconds) for windows costing ``units`` each."""
+        if self.evaluations is not None:
+            return self.evaluations, float("inf")  # asked for: reproducible, no cap
+        secs = self.seconds(n, m)
+        return int(secs / (max(1, units) * self.nominal_ns * 1e-9)), secs * self.cap_factor
+
+
+def anneal(
+    adj: Adjacency,
+    order: Sequence[int],
+    candidate: Sequence[bool],
+    evaluations: int,
+    seed: int = 0,
+    cap_seconds: float | None = None,
+    t_start: float = 1.5,
+    t_end: float = 0.05,
+) -> tuple[list[int], float, int]:
+    """Simulated annealing on the removal order; returns the best full order found, its R and
+    the evaluations made (fewer than asked only if ``cap_seconds`` ran out). Never worse than
+    ``order``.
+
+    Only the window that matters is permuted (:func:`_window`); the tail's union-find is built
+    once, so one evaluation re-inserts the window only. Moves: take a member out and put it back
+    elsewhere (mostly nearby), or swap two members. Metropolis acceptance with a geometric
+    temperature schedule (in members of the largest component) over the evaluations, so the result
+    is reproducible for a seed.
+    """
+    import math
+    import time
+
+    full = list(order)
+    k = _window(adj, full, candidate)
+    if k < 3 or evaluations <= 0:
+        return full, robustness(dismantling_curve(adj, full)), 0
+    base = _SuffixState(adj, full, k)
+    cur = full[:k]
+    cur_cost = window_cost(adj, base, cur)
+    best, best_cost = cur[:], cur_cost
     rng = random.Random(seed)
-    best = list(order)
-    curve = dismantling_curve(adj, best)
-    best_r = robustness(curve)
-    n = len(adj)
-    for _ in range(evaluations):
-        span = next((q for q, s in enumerate(curve) if s <= 1), n)
-        span = min(span, sum(1 for v in best if candidate[v]))
-        if span < 2:
+    deadline = time.perf_counter() + cap_seconds if cap_seconds is not None else None
+    spread = 1.0 + k / 20
+    done = 0
+    for done in range(1, evaluations + 1):
+        if deadline is not None and done % 32 == 0 and time.perf_counter() > deadline:
             break
-        i = rng.randrange(1, span)
-        j = rng.randrange(0, i)
-        if rng.random() < 0.5:
-            j = max(0, i - 1 - int(rng.expovariate(0.5)))  # mostly short moves
-        trial = best[:j] + [best[i]] + best[j:i] + best[i + 1 :]
-        t_curve = dismantling_curve(adj, trial)
-        t_r = robustness(t_curve)
-        if t_r < best_r - 1e-12:
-            best, curve, best_r = trial, t_curve, t_r
-    return best, best_r
+        temp = t_start * (t_end / t_start) ** (done / evaluations)
+        i = rng.randrange(k)
+        if rng.random() < 0.8:
+            j = min(k - 1, max(0, i + int(round(rng.gauss(0.0, spread)))))
+        else:
+            j = rng.randrange(k)
+        if i == j:
+            continue
+        trial = cur[:]
+        if rng.random() < 0.7:
+            trial.insert(j, trial.pop(i))
+        else:
+            trial[i], trial[j] = trial[j], trial[i]
+        cost = window_cost(adj, base, trial)
+        if cost <= cur_cost or rng.random() < math.exp((cur_cost - cost) / temp):
+            cur, cur_cost = trial, cost
+            if cost < best_cost:
+                best, best_cost = trial[:], cost
+    result = best + full[k:]
+    return result, robustness(dismantling_curve(adj, result)), done
+
+
+def window_units(adj: Adjacency, order: Sequence[int], candidate: Sequence[bool]) -> int:
+    """Members plus ties re-inserted by one :func:`window_cost` on ``order``'s window."""
+    k = _window(adj, order, candidate)
+    return k + sum(len(adj[v]) for v in order[:k])
 
 
 def optimised(
     adj: Adjacency,
     candidate: Sequence[bool],
     seeds: dict[str, list[int]],
-    evaluations: int | None = None,
+    budget: SearchBudget | None = None,
     seed: int = 0,
     lookahead_limit: int = 250,
     large: int = 3000,
@@ -626,12 +770,13 @@ def optimised(
 ) -> tuple[list[int], str]:
     """The best whole-sequence order found; never worse than any seed order.
 
-    Candidates: every seed order, the reverse-greedy order seeded by each of them, the
+    Candidates: every seed order, the reverse-greedy order seeded by the best of them, the
     unseeded reverse greedy, and on networks of at most ``lookahead_limit`` nodes the
-    one-step-lookahead greedy; the three best by R are then refined by :func:`local_search`
-    with min(2000, 4·10^8 / (N + M)²) evaluations unless ``evaluations`` is given.
+    one-step-lookahead greedy. The two best are then refined by :func:`anneal`, sharing the
+    ``budget`` (default :class:`SearchBudget`: about 0.1 s + 50 µs per node and edge).
     Returns the trimmed order and a note of where it came from.
     """
+    cfg = budget or SearchBudget()
     n = len(adj)
     m = sum(len(a) for a in adj) // 2
     pool: dict[str, list[int]] = {}
@@ -642,9 +787,9 @@ def optimised(
     ranked_seeds = sorted(seeds, key=lambda k: (seed_r[k], k))
     for name in ranked_seeds:
         pool[name] = seeds[name]
-    # Reinsertion is seeded by the two best strategies only: the others rarely win and each
-    # pass costs about as much as a strategy.
-    for name in ranked_seeds[: 2 if n <= large else 1]:
+    # Reinsertion is seeded by the two best strategies only on small graphs: the others rarely
+    # win and each pass costs about as much as a strategy.
+    for name in ranked_seeds[: 2 if n <= 500 else 1]:
         full = complete_order(adj, seeds[name], candidate)
         prefix = None
         if n > large:
@@ -656,7 +801,7 @@ def optimised(
             if prefix > max_prefix:
                 continue
         pool[f"reinsertion({name})"] = reverse_greedy(adj, candidate, full, prefix)
-    if n <= large:
+    if n <= 500:
         pool["reinsertion"] = reverse_greedy(adj, candidate)
     if n <= lookahead_limit and seeds:
         prior = seeds[ranked_seeds[0]]
@@ -667,19 +812,19 @@ def optimised(
         r = seed_r[name] if name in seed_r else robustness(dismantling_curve(adj, full))
         scored.append((r, name, full))
     scored.sort(key=lambda t: (t[0], t[1]))
-    if evaluations is None:
-        # One evaluation costs O(N + M), so the budget falls with the square of the size:
-        # 2000 evaluations up to N + M ≈ 450 (under a second), 44 at N + M = 3000 (a 1,000-node
-        # sparse graph, a few tenths of a second), none beyond N + M = 20,000.
-        evaluations = min(2000, int(4e8 / max(1, n + m) ** 2))
-    # Refine the three best starting points (local optima differ), splitting the budget.
-    best_r, origin, full = scored[0]
-    tops = scored[:3]
+    best_r, origin, best = scored[0]
+    # Anneal the two best starting points (their local optima differ), splitting the budget.
+    tops = scored[:2]
+    evals, cap = cfg.plan(n, m, window_units(adj, best, candidate))
+    temps = (cfg.t_start, cfg.t_end)
+    made = asked = 0
     for k, (r0, name, start) in enumerate(tops):
-        if evaluations // len(tops) <= 0:
-            break
-        cand_order, r1 = local_search(adj, start, candidate, evaluations // len(tops), seed + k)
+        share = evals // len(tops)
+        cand_order, r1, done = anneal(adj, start, candidate, share, seed + k, cap / len(tops), *temps)
+        made, asked = made + done, asked + share
         if r1 < best_r - 1e-12:
-            best_r, full = r1, cand_order
-            origin = f"{name} + local search" if r1 < r0 else name
-    return trim_order(adj, full, candidate), origin
+            best_r, best = r1, cand_order
+            origin = f"{name} + annealing" if r1 < r0 - 1e-12 else name
+    if made < asked:
+        origin += f" (time cap reached after {made} of {asked} evaluations)"
+    return trim_order(adj, best, candidate), origin

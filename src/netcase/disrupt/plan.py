@@ -226,7 +226,7 @@ def plan_disruption(
     constraints: Constraints | None = None,
     strategies: Sequence[str] | None = None,
     betweenness: dm.BetweennessSettings | None = None,
-    search_evaluations: int | None = None,
+    search: dm.SearchBudget | None = None,
     seed: int = 0,
 ) -> DisruptionPlan:
     """Plan arrests (``budget`` people) and seizures (``account_budget`` accounts) for one network.
@@ -318,7 +318,7 @@ def plan_disruption(
     if "optimised" in wanted:
         t0 = time.perf_counter()
         orders["optimised"], notes["optimised"] = dm.optimised(
-            adj, candidate, {k: v for k, v in orders.items()}, search_evaluations, seed
+            adj, candidate, {k: v for k, v in orders.items()}, search, seed
         )
         seconds["optimised"] = time.perf_counter() - t0 + sum(seconds.values())
         notes["optimised"] = "best start: " + notes["optimised"] + " (time includes the seed strategies)"
