@@ -67,6 +67,16 @@ def _events(store: Store) -> None:
                                                                    "nc:migrantCount": "4"})
     event("HARM1", "2025-07-04", NOFORN, **{"nc:eventType": "encounter", "nc:district": "S.D. Tex.",
                                              "nc:harmType": "death_heat", "nc:deaths": "3", "nc:migrantCount": "12"})
+    # A Tucson group of two Guatemalan migrants, one Honduran, and their Mexican guide.
+    event("ENC-TUC", "2025-05-20", REL_MEX, **{"nc:eventType": "encounter", "nc:sector": "Tucson",
+                                               "nc:migrantCount": "4"})
+    for pid, nat, category in (("M1", "gt", "MIGRANT"), ("M2", "gt", "MIGRANT"), ("M3", "hn", "MIGRANT"),
+                               ("G1", "mx", "GUIDE")):
+        buf.add(entity_id="ENC-TUC", schema="Event", prop="involved", prop_type="entity", value=pid,
+                original_value=None, source_record="ENC-TUC", observed=None, marking=REL_MEX)
+        for prop, value in (("nationality", nat), ("nc:subjectCategory", category)):
+            buf.add(entity_id=pid, schema="Person", prop=prop, prop_type="string", value=value,
+                    original_value=None, source_record=pid, observed=None, marking=REL_MEX)
     buf_trip = buf
     for i in range(3):
         buf_trip.add(entity_id=f"TRIP{i}", schema="Trip", prop="startDate", prop_type="date", value="2025-03-02",
@@ -89,9 +99,18 @@ def test_monthly_series_by_district_and_corridor(store: Store, tmp_path: Path) -
     assert trends.get("deaths", "district", "S.D. Tex.").values[6] == 3  # type: ignore[union-attr]
     corridor = trends.get("people_moved", "corridor", "GTM→Rio Grande Valley")
     assert corridor is not None and corridor.values[2] == 45
-    # Without nc:corridor the crossing sector is the corridor.
-    laredo = trends.get("apprehension_events", "corridor", "Laredo sector")
+    # Without nc:corridor: the origin of the people moved (most common nationality of the migrants,
+    # never the guide's) and the crossing sector; without anyone's nationality the origin is unknown.
+    tucson = trends.get("apprehensions", "corridor", "GT → Tucson")
+    assert tucson is not None and tucson.values[4] == 4
+    assert not [s for s in trends.series if s.group.startswith(("MX", "HN"))]
+    laredo = trends.get("apprehension_events", "corridor", "unknown → Laredo")
     assert laredo is not None and sum(laredo.values) == 12
+    # One district: its series and the corridors of its events only; one corridor: its series only.
+    arizona = monthly_series(store, Viewer.system(), district="D. Ariz.")
+    assert {(s.by, s.group) for s in arizona.series} == {("district", "D. Ariz."), ("corridor", "GT → Tucson")}
+    one = monthly_series(store, Viewer.system(), corridor="unknown → Laredo")
+    assert {(s.by, s.group) for s in one.series} == {("corridor", "unknown → Laredo")}
     # Case series: investigations opened, indictments, defendants, convictions, forfeitures, extraditions.
     assert trends.get("indictments", "district", "S.D. Tex.").values[5] == 1  # type: ignore[union-attr]
     assert trends.get("defendants_charged", "district", "S.D. Tex.").values[5] == 2  # type: ignore[union-attr]
@@ -107,6 +126,7 @@ def test_monthly_series_by_district_and_corridor(store: Store, tmp_path: Path) -
     theirs = monthly_series(store, LIAISON, start="2025-01", end="2025-12")
     mine = theirs.get("apprehension_events", "district", "S.D. Tex.")
     assert mine is not None and sum(mine.values) == 12
+    assert theirs.get("apprehensions", "corridor", "GT → Tucson") is not None
     assert theirs.get("deaths", "district", "S.D. Tex.") is None
     assert theirs.get("indictments", "district", "S.D. Tex.") is None
 
@@ -141,3 +161,22 @@ def test_sector_to_district() -> None:
     assert district_of_sector("Rio Grande Valley") == "S.D. Tex."
     assert district_of_sector("Tucson Sector") == "D. Ariz."
     assert district_of_sector("Atlantis") is None
+
+
+def test_corridor_is_origin_of_most_people_then_crossing() -> None:
+    from netcase.trends.series import corridor_of
+
+    assert corridor_of(None, "Rio Grande Valley Sector", ["GT", "HN", "GT"]) == "GT → Rio Grande Valley"
+    assert corridor_of(None, "Laredo", ["SV", "HN"]) == "HN → Laredo"  # a tie: alphabetical, so stable
+    assert corridor_of(None, "Yuma", []) == "unknown → Yuma"
+    assert corridor_of("GTM→Rio Grande Valley", "Laredo", ["MX"]) == "GTM→Rio Grande Valley"  # as the source says
+    assert corridor_of(None, None, ["GT"]) is None
+
+
+def test_report_ranks_corridors_by_people(store: Store, tmp_path: Path) -> None:
+    from netcase.trends.commands import busiest_corridors
+
+    _events(store)
+    report = trends_report(store, Viewer.system())
+    assert busiest_corridors(report, 2) == ["unknown → Laredo", "GTM→Rio Grande Valley"]
+    assert busiest_corridors(report, 10)[-1] == "GT → Tucson"

@@ -23,4 +23,4 @@ def demo_step(ctx: DemoContext) -> None:
         cut = last + 1
         report["months"] = report["months"][:cut]
         report["series"] = [{**s, "values": s["values"][:cut]} for s in report["series"]]
-    print_report(report, months=4)
+    print_report(report, months=4, corridors=5)

@@ -30,10 +30,10 @@ def surges(trends: Trends, *, alpha: float = 0.01, baseline: int = 12, min_basel
     return out
 
 
-def trends_report(store: Store, viewer: Viewer, *, district: str | None = None, start: str | None = None,
-                  end: str | None = None, alpha: float = 0.01) -> dict[str, Any]:
-    """The series and surges one viewer may see, as plain data."""
-    trends = monthly_series(store, viewer, district=district, start=start, end=end)
+def trends_report(store: Store, viewer: Viewer, *, district: str | None = None, corridor: str | None = None,
+                  start: str | None = None, end: str | None = None, alpha: float = 0.01) -> dict[str, Any]:
+    """The series (``by`` is ``district`` or ``corridor``) and surges one viewer may see, as plain data."""
+    trends = monthly_series(store, viewer, district=district, corridor=corridor, start=start, end=end)
     return {
         "months": trends.months,
         "series": [{"metric": s.metric, "by": s.by, "group": s.group, "values": s.values,

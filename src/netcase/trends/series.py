@@ -6,6 +6,15 @@ FtM ``date``/``startDate``), read through ``statement_filter`` so a partner liai
 only facts releasable to their country. Case series come from the case tables under the case-record
 rule. Every series is a list of month values over one common month axis (zeros filled), so a
 surge flag can always be shown with the series behind it.
+
+A corridor is *origin country → crossing sector* (``corridor_of``). A source that states it
+(``nc:corridor``) is taken at its word; otherwise the origin is the country of the people moved
+in the event -- the nationality (else country of birth) of the people it involves who are
+recorded as migrants or victims (CBP's subject category, victim interviews), the most common one
+when a group mixes nationalities -- and the crossing is the event's Border Patrol sector.
+Smugglers involved in an event (guides, drivers, lookouts, case-report subjects without a
+category) say nothing about where the people came from and are not counted. Without a known
+origin the corridor is ``unknown → SECTOR``; without a sector there is no corridor.
 """
 
 from __future__ import annotations
@@ -51,6 +60,9 @@ ENCOUNTER_TYPES = ("encounter", "apprehension", "arrest")
 FIELD_PROPS = ("nc:eventType", "nc:harmType", "nc:deaths", "nc:migrantCount", "nc:district", "nc:sector",
                "nc:corridor", "date", "startDate")
 UNKNOWN = "unknown"
+# Subject categories of the people an event moved (the others are the smugglers moving them).
+MOVED_CATEGORIES: tuple[str, ...] = ("MIGRANT", "VICTIM", "UAC", "FAMILY_UNIT", "UNACCOMPANIED_MINOR")
+PERSON_PROPS: tuple[str, ...] = ("nationality", "birthCountry", "nc:subjectCategory")
 
 
 @dataclass
@@ -106,7 +118,50 @@ def _num(value: str | None) -> float:
 Counts = dict[tuple[str, str, str, str], float]  # (metric, by, group, month) → value
 
 
-def _field_counts(store: Store, viewer: Viewer, counts: Counts) -> None:
+def corridor_of(stated: str | None, sector: str | None, origins: list[str]) -> str | None:
+    """The corridor of one event: as stated, else ``ORIGIN → SECTOR`` with the most common origin of
+    the people moved (ties broken alphabetically), ``unknown → SECTOR`` without one, None without
+    a sector."""
+    if stated:
+        return stated
+    if not sector:
+        return None
+    crossing = sector.strip().removesuffix(" Sector").removesuffix(" sector")
+    if not origins:
+        return f"{UNKNOWN} → {crossing}"
+    tally: dict[str, int] = defaultdict(int)
+    for o in origins:
+        tally[o] += 1
+    origin = min(tally, key=lambda o: (-tally[o], o))
+    return f"{origin} → {crossing}"
+
+
+def _origins(store: Store, viewer: Viewer) -> dict[str, list[str]]:
+    """Per event id, the origin country of each person it moved (migrants and victims it involves)."""
+    evis, eparams = statement_filter(viewer, "e")
+    pvis, pparams = statement_filter(viewer, "p")
+    marks = ", ".join("?" for _ in PERSON_PROPS)
+    rows = store.query(
+        "SELECT e.entity_id, p.entity_id, p.prop, p.value FROM statements e JOIN statements p ON p.entity_id = e.value "
+        f"WHERE e.schema IN ('Event', 'Trip') AND e.prop = 'involved' AND p.prop IN ({marks}) AND {evis} AND {pvis}",
+        [*PERSON_PROPS, *eparams, *pparams])
+    people: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
+    for event_id, person_id, prop, value in rows:
+        props = people[(event_id, person_id)]
+        if prop not in props or value < props[prop]:
+            props[prop] = value
+    out: dict[str, list[str]] = defaultdict(list)
+    for (event_id, _person), props in people.items():
+        if (props.get("nc:subjectCategory") or "").upper() not in MOVED_CATEGORIES:
+            continue
+        country = props.get("nationality") or props.get("birthCountry")
+        if country:
+            out[event_id].append(country.strip().upper())
+    return out
+
+
+def _field_counts(store: Store, viewer: Viewer, counts: Counts, *, district: str | None = None) -> None:
+    """Field metrics by district and by corridor; with ``district``, corridors count only its events."""
     vis, vparams = statement_filter(viewer, "s")
     marks = ", ".join("?" for _ in FIELD_PROPS)
     rows = store.query(
@@ -120,17 +175,16 @@ def _field_counts(store: Store, viewer: Viewer, counts: Counts) -> None:
         if prop not in props or value < props[prop]:
             props[prop] = value
         schemata[entity_id] = schema
+    origins = _origins(store, viewer)
     for entity_id, props in entities.items():
         month = _month(props.get("date") or props.get("startDate"))
         if month is None:
             continue
         etype = (props.get("nc:eventType") or "").lower()
-        district = props.get("nc:district") or district_of_sector(props.get("nc:sector")) or UNKNOWN
-        groups = [("district", district)]
-        # A corridor is "origin → crossing sector" where the source says so (nc:corridor); most
-        # sources give only the crossing sector, which is then the corridor.
-        corridor = props.get("nc:corridor") or (f"{props['nc:sector']} sector" if props.get("nc:sector") else None)
-        if corridor:
+        where = props.get("nc:district") or district_of_sector(props.get("nc:sector")) or UNKNOWN
+        groups = [("district", where)]
+        corridor = corridor_of(props.get("nc:corridor"), props.get("nc:sector"), origins.get(entity_id, []))
+        if corridor and (district is None or where == district):
             groups.append(("corridor", corridor))
         migrants = _num(props.get("nc:migrantCount"))
         add: dict[str, float] = {}
@@ -185,15 +239,17 @@ def _case_counts(store: Store, viewer: Viewer, counts: Counts) -> None:
 
 
 def monthly_series(
-    store: Store, viewer: Viewer, *, district: str | None = None, start: str | None = None, end: str | None = None,
+    store: Store, viewer: Viewer, *, district: str | None = None, corridor: str | None = None,
+    start: str | None = None, end: str | None = None,
 ) -> Trends:
     """Every metric by district (plus ``all``) and by corridor, monthly, over a common axis.
 
     ``start``/``end`` are ``YYYY-MM`` bounds (inclusive); by default the months that have data.
-    With ``district`` only that district's series (and the corridors' events in it are not split).
+    With ``district``: that district's series, and the corridors of the events in that district.
+    With ``corridor``: only that corridor's series (field metrics; case records have no corridor).
     """
     counts: Counts = {}
-    _field_counts(store, viewer, counts)
+    _field_counts(store, viewer, counts, district=district)
     _case_counts(store, viewer, counts)
     totals: Counts = {}
     for (metric, by, _group, month), v in counts.items():
@@ -212,7 +268,9 @@ def monthly_series(
     for (metric, by, group, month), v in counts.items():
         if month not in index:
             continue
-        if district and not (by == "district" and group == district):
+        if district and by == "district" and group != district:
+            continue
+        if corridor and not (by == "corridor" and group == corridor):
             continue
         s = series.get((metric, by, group))
         if s is None:
