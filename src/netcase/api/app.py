@@ -79,10 +79,11 @@ def create_app(db: str) -> FastAPI:
             response.headers["Cache-Control"] = "no-store"
         return response
 
-    from netcase.api.routers import register_api
+    from netcase.api.routers import check_declared, register_api
     from netcase.web.routes import register_pages
 
     register_api(app)
     register_pages(app)
+    check_declared(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -1,4 +1,4 @@
-"""FastAPI dependencies shared by the routers: this thread's store and the request's viewer."""
+"""FastAPI dependencies shared by the routers: this thread's store and the request's (authorised) viewer."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Query, Request
 
 from netcase.access.viewer import Viewer
-from netcase.api.security import request_viewer
+from netcase.api.actions import guard
 from netcase.store import Store
 
 
@@ -19,10 +19,11 @@ def get_store(request: Request) -> Store:
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
-def api_viewer(request: Request, store: StoreDep) -> Viewer:
-    """The caller's viewer, or 401 (JSON) when there is no valid session or token."""
-    viewer = request_viewer(store, request)
+def api_viewer(viewer: Annotated[Viewer | None, Depends(guard)]) -> Viewer:
+    """The caller's viewer, already authenticated and authorised for the endpoint by ``guard``
+    (the same dependency every API router carries, computed once per request)."""
     if viewer is None:
+        # Only a public endpoint gets no viewer from the guard; one asking for a viewer is a bug.
         raise HTTPException(status_code=401, detail="log in first (session cookie or bearer token)",
                             headers={"WWW-Authenticate": "Bearer"})
     return viewer

@@ -90,8 +90,9 @@ def flagged(store: Store, ids: list[str]) -> tuple[set[str], set[str]]:
     """(protected, identity-shielded) among mention ids ``ids``.
 
     *Protected* people (``nc:protected`` victim or migrant, or a victim category) are never ranked
-    or targeted and carry a badge; *identity-shielded* ones (victims and minors, by the access
-    policy's markers) are shown by pseudonym unless the viewer sees a name of theirs.
+    or targeted and carry a badge; *identity-shielded* ones (victims and minors) are those the
+    access layer keeps in ``protected_entities`` (flags already spread through resolution); they
+    are shown by pseudonym unless the viewer sees a name of theirs.
     """
     if not ids:
         return set(), set()
@@ -101,14 +102,15 @@ def flagged(store: Store, ids: list[str]) -> tuple[set[str], set[str]]:
         marks = ", ".join("?" for _ in chunk)
         for eid, prop, value in store.query(
             f"SELECT entity_id, prop, lower(value) FROM statements WHERE entity_id IN ({marks}) "
-            f"AND prop IN ('nc:protected', 'nc:subjectCategory', '{policy.MINOR_PROP}')",
+            "AND prop IN ('nc:protected', 'nc:subjectCategory')",
             chunk,
         ):
-            if prop == "nc:protected" or (prop == "nc:subjectCategory" and value in ("victim", "migrant", "witness")):
+            if prop == "nc:protected" or value in ("victim", "migrant", "witness"):
                 protected.add(str(eid))
-            if (prop, value) in policy.VICTIM_MARKERS or (prop == policy.MINOR_PROP and value in policy.TRUE_VALUES):
-                shielded.add(str(eid))
-                protected.add(str(eid))
+        for (eid,) in store.query(f"SELECT DISTINCT entity_id FROM protected_entities WHERE entity_id IN ({marks})",
+                                  chunk):
+            shielded.add(str(eid))
+            protected.add(str(eid))
     return protected, shielded
 
 

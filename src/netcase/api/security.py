@@ -46,21 +46,27 @@ def bearer_token(request: Request) -> str | None:
     return None
 
 
-def request_viewer(store: Store, request: Request) -> Viewer | None:
-    """The viewer of a request (bearer API token first, then the session cookie); None if neither works."""
+def authenticate_request(store: Store, request: Request) -> tuple[Viewer | None, AccessError | None]:
+    """(viewer, None) for good credentials (bearer API token first, then the session cookie);
+    (None, the access layer's reason) for credentials that are no longer good; (None, None) for none."""
     token = bearer_token(request)
     cookie = request.cookies.get(SESSION_COOKIE)
     if not token and not cookie:
-        return None
+        return None, None
     try:
         # Checking a session refreshes its idle timer (a write): taken in turn with audit writes.
         with ACCESS_WRITE_LOCK:
             if token:
-                return identity.token_viewer(store, token, now())
+                return identity.token_viewer(store, token, now()), None
             assert cookie is not None
-            return identity.session_viewer(store, cookie, now())
-    except AccessError:
-        return None
+            return identity.session_viewer(store, cookie, now()), None
+    except AccessError as exc:
+        return None, exc
+
+
+def request_viewer(store: Store, request: Request) -> Viewer | None:
+    """The viewer of a request (bearer API token first, then the session cookie); None if neither works."""
+    return authenticate_request(store, request)[0]
 
 
 def require(viewer: Viewer, action: str, **context: Any) -> None:
@@ -78,7 +84,7 @@ def may(viewer: Viewer, action: str, **context: Any) -> bool:
 
 
 
-def audit(store: Store, viewer: Viewer, action: str, *, object_type: str | None = None, object_id: str | None = None,
+def audit(store: Store, viewer: Viewer | str, action: str, *, object_type: str | None = None, object_id: str | None = None,
           request: Request | None = None, outcome: str = "ok", details: dict[str, Any] | None = None) -> None:
     """Append one entry to the access layer's audit log (source ``web`` or ``api``)."""
     source = "api" if request is not None and request.url.path.startswith("/api/") else "web"

@@ -11,7 +11,7 @@ from netcase.api.deps import StoreDep, ViewerDep
 from netcase.api.schemas import LoginRequest, Me
 from netcase.api.security import ACCESS_WRITE_LOCK, SESSION_COOKIE, client_ip, now
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(prefix="/api", tags=["auth"])
 
 
 def set_session_cookie(response: Response, request: Request, token: str) -> None:

@@ -19,11 +19,11 @@ from netcase.api.schemas import (
     StatementOut,
 )
 from netcase.api.search import search
-from netcase.api.security import audit_entity, audit_missing_entity, audit_search, require
+from netcase.api.security import audit_entity, audit_missing_entity, audit_search
 from netcase.model.marking import Marking
 from netcase.model.schema import INTEL_SCHEMATA
 
-router = APIRouter(tags=["entities"])
+router = APIRouter(prefix="/api", tags=["entities"])
 
 EntityId = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:\-]+$")]
 SchemaQ = Annotated[str | None, Query(description="FollowTheMoney schema, e.g. Person.", pattern=r"^[A-Z][A-Za-z]+$")]
@@ -45,7 +45,6 @@ def statement_out(row: dict[str, Any]) -> StatementOut:
 @router.get("/entities", response_model=EntityPage, summary="List entities")
 def list_entities(store: StoreDep, viewer: ViewerDep, paging: PagingDep, schema: SchemaQ = None) -> EntityPage:
     """Canonical entities the caller may see, optionally of one schema, ordered by id."""
-    require(viewer, "read:entities")
     if schema is not None and schema not in INTEL_SCHEMATA:
         raise HTTPException(status_code=422, detail=[{"loc": ["query", "schema"], "msg": f"unknown schema {schema!r}",
                                                       "type": "value_error"}])
@@ -66,7 +65,6 @@ def list_entities(store: StoreDep, viewer: ViewerDep, paging: PagingDep, schema:
             responses={404: {"description": "No entity the caller may see"}})
 def get_entity(entity_id: EntityId, request: Request, store: StoreDep, viewer: ViewerDep) -> EntityOut:
     """The canonical entity: properties and every statement with source, agency, date and marking."""
-    require(viewer, "read:entities")
     view = reads.entity(store, viewer, entity_id)
     if view is None:
         audit_missing_entity(store, viewer, entity_id, request)
@@ -80,7 +78,6 @@ def get_entity(entity_id: EntityId, request: Request, store: StoreDep, viewer: V
 @router.get("/entities/{entity_id}/links", response_model=list[LinkOut], summary="Linked entities")
 def entity_links(entity_id: EntityId, request: Request, store: StoreDep, viewer: ViewerDep) -> list[LinkOut]:
     """Relations of the entity (associates, calls, payments, trips, ownership…)."""
-    require(viewer, "read:entities")
     view = reads.entity(store, viewer, entity_id)
     if view is None:
         raise HTTPException(status_code=404, detail="no such entity, or not visible to you")
@@ -98,7 +95,6 @@ def search_entities(
     schema: SchemaQ = None,
 ) -> SearchPage:
     """Entities whose names or identifiers match ``q``, best first."""
-    require(viewer, "search")
     hits, total = search(store, viewer, request.app.state.search_index, q, schema=schema,
                          limit=paging.limit, offset=paging.offset)
     audit_search(store, viewer, q, total, request)

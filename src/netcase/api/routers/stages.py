@@ -9,9 +9,9 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from netcase.api import services
 from netcase.api.deps import PagingDep, StoreDep, ViewerDep
 from netcase.api.schemas import RecordPage
-from netcase.api.security import audit, require
+from netcase.api.security import audit
 
-router = APIRouter()
+router = APIRouter(prefix="/api")
 
 NetworkId = Annotated[str, Path(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9._:\-]+$")]
 Code = Annotated[str | None, Query(max_length=80, pattern=r"^[\w .,:()/\-→>]+$")]
@@ -33,7 +33,6 @@ def _page(items: list[Any], total: int, paging: Any) -> RecordPage:
 def networks(store: StoreDep, viewer: ViewerDep, paging: PagingDep, district: Code = None, corridor: Code = None,
              country: Country = None, link: Code = None) -> RecordPage:
     """Networks by priority with headline factors; filter by district, corridor, country or link type."""
-    require(viewer, "read:networks")
     try:
         rows = services.list_networks(store, viewer, district=district, corridor=corridor, country=country, link=link)
     except services.StageUnavailable as exc:
@@ -45,7 +44,6 @@ def networks(store: StoreDep, viewer: ViewerDep, paging: PagingDep, district: Co
             summary="One network with members, roles, factors and evidence")
 def network(network_id: NetworkId, request: Request, store: StoreDep, viewer: ViewerDep) -> dict[str, Any]:
     """Members with roles and evidence, priority factors with evidence, corridors, legal status."""
-    require(viewer, "read:networks")
     try:
         detail = services.network_detail(store, viewer, network_id)
     except services.StageUnavailable as exc:
@@ -61,7 +59,6 @@ def network(network_id: NetworkId, request: Request, store: StoreDep, viewer: Vi
             summary="The network's graph as Cytoscape elements")
 def network_graph(network_id: NetworkId, request: Request, store: StoreDep, viewer: ViewerDep) -> dict[str, Any]:
     """People (role, protected, custody), phones, accounts, vehicles, places, harm incidents, cut hubs."""
-    require(viewer, "read:networks")
     try:
         elements = services.network_elements(store, viewer, network_id)
     except services.StageUnavailable as exc:
@@ -84,7 +81,6 @@ def network_plan(
     objective: Literal["connectivity", "capacity"] = "connectivity",
 ) -> dict[str, Any]:
     """Targets in order with reasons, every strategy's dismantling curve and robustness R."""
-    require(viewer, "read:plans")
     try:
         plan = services.network_plan(store, viewer, network_id, budget=budget, objective=objective)
     except services.StageUnavailable as exc:
@@ -99,7 +95,6 @@ def network_plan(
 def investigations(store: StoreDep, viewer: ViewerDep, paging: PagingDep, district: Code = None,
                    agency: Code = None, status: Code = None) -> RecordPage:
     """Investigations the caller may see, newest first, with target counts."""
-    require(viewer, "read:cases")
     try:
         rows = services.investigations(store, viewer, district=district, agency=agency, status=status)
     except services.StageUnavailable as exc:
@@ -111,7 +106,6 @@ def investigations(store: StoreDep, viewer: ViewerDep, paging: PagingDep, distri
             summary="One investigation with targets and court cases")
 def investigation(investigation_id: NetworkId, request: Request, store: StoreDep, viewer: ViewerDep) -> dict[str, Any]:
     """The investigation, its targets and the court cases opened from it."""
-    require(viewer, "read:cases")
     try:
         inv = services.investigation(store, viewer, investigation_id)
     except services.StageUnavailable as exc:
@@ -127,7 +121,6 @@ def investigation(investigation_id: NetworkId, request: Request, store: StoreDep
 def deconfliction_alerts(store: StoreDep, viewer: ViewerDep, paging: PagingDep,
                          status: Literal["active", "withdrawn", "all"] = "active") -> RecordPage:
     """The alert sides the caller is owed: their own target, the match, the other side's contact."""
-    require(viewer, "read:cases")
     try:
         rows = services.alerts(store, viewer, status=None if status == "all" else status)
     except services.StageUnavailable as exc:
@@ -140,7 +133,6 @@ def deconfliction_alerts(store: StoreDep, viewer: ViewerDep, paging: PagingDep,
 def court_cases(store: StoreDep, viewer: ViewerDep, paging: PagingDep, district: Code = None,
                 filing_type: Code = None) -> RecordPage:
     """Indictments, complaints and informations with defendant, count and disposition totals."""
-    require(viewer, "read:cases")
     try:
         rows, total = services.court_cases(store, viewer, district=district, filing_type=filing_type,
                                            limit=paging.limit, offset=paging.offset)
@@ -152,7 +144,6 @@ def court_cases(store: StoreDep, viewer: ViewerDep, paging: PagingDep, district:
 @router.get("/forfeitures", response_model=RecordPage, tags=["cases"], responses=UNAVAILABLE, summary="Forfeitures")
 def forfeitures(store: StoreDep, viewer: ViewerDep, paging: PagingDep, status: Code = None) -> RecordPage:
     """Seized and forfeited assets with value and status."""
-    require(viewer, "read:cases")
     try:
         rows, total = services.forfeitures(store, viewer, status=status, limit=paging.limit, offset=paging.offset)
     except services.StageUnavailable as exc:
@@ -165,7 +156,6 @@ def forfeitures(store: StoreDep, viewer: ViewerDep, paging: PagingDep, status: C
 def legal_requests(store: StoreDep, viewer: ViewerDep, paging: PagingDep,
                    kind: Code = None, partner_country: Country = None, status: Code = None) -> RecordPage:
     """Requests to and from partner countries, with their status."""
-    require(viewer, "read:cases")
     try:
         rows, total = services.legal_requests(store, viewer, kind=kind, partner_country=partner_country,
                                               status=status, limit=paging.limit, offset=paging.offset)
@@ -183,7 +173,6 @@ def trends(
     end: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="Last month, YYYY-MM.")] = None,
 ) -> dict[str, Any]:
     """Monthly series per district and corridor, with surges and the test behind them."""
-    require(viewer, "read:trends")
     try:
         return services.trends(store, viewer, district=district, start=start, end=end)
     except services.StageUnavailable as exc:
