@@ -81,12 +81,11 @@ def _print_plans(rows: list[dict[str, Any]]) -> None:
     from netcase.cliutil import console
 
     table = Table(title=f"Disruption plans ({len(rows)})")
-    for col in ("plan", "made", "by", "on", "budget", "objective", "recommended", "R", "targets"):
-        table.add_column(col)
+    for col in ("plan", "made (UTC)", "by", "network / file", "graph run", "k", "objective", "R"):
+        table.add_column(col, no_wrap=col in ("plan", "made (UTC)"))
     for r in rows:
-        on = f"{r['network_id']} (run {r['graph_run']})" if r["network_id"] else f"file {r['graph_file']}"
-        table.add_row(r["plan_id"], str(r["created_at"])[:19], f"{r['made_by']} ({r['agency']})", on,
-                      str(r["budget"]), r["objective"], r["recommended"], f"{r['robustness']:.4f}", str(r["targets"]))
+        table.add_row(r["plan_id"], str(r["created_at"])[:16], r["made_by"], r["network_id"] or r["graph_file"],
+                      r["graph_run"] or "", str(r["budget"]), r["objective"], f"{r['robustness']:.4f}")
     console.print(table)
 
 

@@ -667,15 +667,17 @@ class SearchBudget:
 
     ``evaluations`` (None: scaled) is the number of orders tried, so results are reproducible for
     a seed. Scaled, it is what ``base_seconds + per_item_seconds × (N + M)`` buys at the nominal
-    cost of ``nominal_ns`` per re-inserted member or tie; ``cap_factor`` × that time is a wall-clock
+    cost of ``overhead_ns`` per evaluation plus ``nominal_ns`` per re-inserted member or tie (measured
+    on the 2-core reference machine); ``cap_factor`` × that time is a wall-clock
     safety cap (reached only on a much slower or busier machine, and then reported).
     """
 
     evaluations: int | None = None
-    base_seconds: float = 0.1
-    per_item_seconds: float = 50e-6
+    base_seconds: float = 0.2
+    per_item_seconds: float = 40e-6
     max_seconds: float = 5.0
     nominal_ns: float = 90.0
+    overhead_ns: float = 4000.0
     cap_factor: float = 10.0
     t_start: float = 1.5
     t_end: float = 0.05
@@ -689,7 +691,9 @@ class SearchBudget:
         if self.evaluations is not None:
             return self.evaluations, float("inf")  # asked for: reproducible, no cap
         secs = self.seconds(n, m)
-        return int(secs / (max(1, units) * self.nominal_ns * 1e-9)), secs * self.cap_factor
+        evals = int(secs / ((self.overhead_ns + units * self.nominal_ns) * 1e-9))
+        # A tiny window has few orders to try: k² moves each tried ~50 times is plenty.
+        return min(evals, 50 * units * units), secs * self.cap_factor
 
 
 def anneal(
@@ -773,7 +777,7 @@ def optimised(
     Candidates: every seed order, the reverse-greedy order seeded by the best of them, the
     unseeded reverse greedy, and on networks of at most ``lookahead_limit`` nodes the
     one-step-lookahead greedy. The two best are then refined by :func:`anneal`, sharing the
-    ``budget`` (default :class:`SearchBudget`: about 0.1 s + 50 µs per node and edge).
+    ``budget`` (default :class:`SearchBudget`: about 0.2 s + 40 µs per node and edge).
     Returns the trimmed order and a note of where it came from.
     """
     cfg = budget or SearchBudget()
