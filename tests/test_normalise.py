@@ -1,4 +1,4 @@
-"""Normalisers on real-world spellings of Hispanic names, phones, dates and identifiers."""
+"""Normalisers on real-world spellings of Hispanic names, organisation names, phones, dates and identifiers."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from netcase.resolve.normalise import (
     country_code,
     document_key,
     fold,
+    org_name,
     parse_date,
     parse_name,
     phone_e164,
     phonetic,
     plate_key,
+    registration_key,
     sex_key,
     swap_day_month,
 )
@@ -133,3 +135,55 @@ def test_identifier_keys() -> None:
     assert sex_key("Femenino") == "F"
     assert sex_key("male") == "M"
     assert sex_key("x") is None
+
+
+# -- organisations -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Transportes del Norte S.A. de C.V.", "TRANSPORTES DEL NORTE SA DE CV"),
+        ("Transportes del Norte, S.A. de C.V.", "Transportes del Norte Sociedad Anónima de Capital Variable"),
+        ("Comercializadora Núñez S. de R.L. de C.V.", "COMERCIALIZADORA NUNEZ S DE RL DE CV"),
+        ("Envíos Hernández S. de R.L.", "Hernández Envíos"),
+        ("Acme Logistics LLC", "ACME LOGISTICS, INC."),
+        ("Autotransportes Ruiz Cia. Ltda.", "Autotransportes Ruiz"),
+        ("Los Vásquez", "Vasquez smuggling organization"),
+    ],
+)
+def test_organisation_names_meet_across_legal_forms_accents_and_order(a: str, b: str) -> None:
+    assert org_name(a).key == org_name(b).key
+
+
+def test_organisation_legal_form_is_kept_apart_from_the_name() -> None:
+    sa = org_name("Fletes Maya S.A. de C.V.")
+    rl = org_name("Fletes Maya S. de R.L.")
+    assert sa.key == rl.key == "fletes maya"
+    assert sa.legal_form != rl.legal_form and rl.legal_form == org_name("Fletes Maya LLC").legal_form
+    # rigour's table covers forms beyond the task force's countries.
+    assert org_name("Siemens GmbH").key == "siemens" and org_name("Siemens GmbH").legal_form
+
+
+def test_organisation_name_is_never_reduced_to_nothing() -> None:
+    assert org_name("Grupo Empresarial S.A.").key == "empresarial"
+    assert org_name("S.A. de C.V.").key
+    assert org_name("  ").key is None and org_name(None).tokens == ()
+
+
+def test_different_organisations_keep_different_keys() -> None:
+    assert org_name("Transportes del Norte").key != org_name("Transportes del Sur").key
+    assert org_name("Los Zetas").key != org_name("Los García").key
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("ABC-010203-XY1", "ABC010203XY1"),  # RFC (Mexico)
+        ("1234567-8", "12345678"),  # NIT (Guatemala)
+        ("0614-010190-101-0", "06140101901010"),  # NIT (El Salvador)
+        ("12-3456789", "123456789"),  # EIN (United States)
+    ],
+)
+def test_registration_numbers_compare_without_punctuation(a: str, b: str) -> None:
+    assert registration_key(a) == registration_key(b) is not None

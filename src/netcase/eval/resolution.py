@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -68,3 +68,25 @@ def read_truth(world: Path) -> dict[tuple[str, str], str]:
     """``truth/records.csv`` of a synthetic world: (source_file, record_id) → person_id."""
     with (Path(world) / "truth" / "records.csv").open(encoding="utf-8", newline="") as fh:
         return {(r["source_file"], r["record_id"]): r["person_id"] for r in csv.DictReader(fh)}
+
+
+def read_org_truth(
+    world: Path, member_records: Mapping[str, Iterable[tuple[str, str]]]
+) -> dict[str, str]:
+    """Organisation mentions of a synthetic world → true ``org_id``.
+
+    The world's truth names the people each record mentions (``truth/records.csv``) and each
+    person's organisation (``truth/persons.csv``); an organisation mention's truth is the
+    organisation of the people the record links to it (``member_records``: mention → the
+    (source_file, record_id) of its linked person mentions). Mentions whose people belong to no
+    organisation, or to different ones, are left out.
+    """
+    records = read_truth(world)
+    with (Path(world) / "truth" / "persons.csv").open(encoding="utf-8", newline="") as fh:
+        org_of = {r["person_id"]: r["org_id"] for r in csv.DictReader(fh)}
+    out: dict[str, str] = {}
+    for mention, keys in member_records.items():
+        orgs = {org_of.get(records.get(k, ""), "") for k in keys} - {""}
+        if len(orgs) == 1:
+            out[mention] = orgs.pop()
+    return out

@@ -82,7 +82,7 @@ def cooccurrence_degree(store: Store) -> dict[str, int]:
     """
     rows = store.query(
         "SELECT m.source_file, m.source_record, coalesce(r.canonical_id, m.entity_id) "
-        "FROM resolve_mentions m LEFT JOIN resolved r ON r.entity_id = m.entity_id"
+        "FROM resolve_mentions m LEFT JOIN resolved r ON r.entity_id = m.entity_id WHERE m.schema = 'Person'"
     )
     by_row: dict[tuple[str, str], set[str]] = defaultdict(set)
     for sf, sr, canon in rows:
@@ -189,7 +189,7 @@ def label_levels(weights: dict[str, float], levels: dict[str, list[tuple[str, fl
 
 
 def explain(store: Store, entity_id: str, near: int = 5) -> Explanation:
-    """The evidence behind one resolved person (a mention id or a canonical id).
+    """The evidence behind one resolved person or organisation (a mention id or a canonical id).
 
     ``links`` are the scored pairs inside the cluster, each with its per-comparison match weights
     (the terms of Splink's waterfall: prior + sum of weights = match weight); ``near_misses`` are
@@ -225,6 +225,18 @@ def explain(store: Store, entity_id: str, near: int = 5) -> Explanation:
     for a, b, j in store.query("SELECT entity_a, entity_b, judgement FROM resolve_judgements ORDER BY created"):
         judged[(min(a, b), max(a, b))] = j
     model = _run_model(store)
+    if store.scalar("SELECT schema FROM resolve_mentions WHERE entity_id = ?", (mention,)) == "Organization":
+        # Organisations are scored by their own model, the newest saved one (every run re-scores
+        # them with it), at the organisation threshold.
+        from netcase.resolve.engine import DEFAULT_ORG_THRESHOLD
+        from netcase.resolve.org_model import MODEL_VERSION as ORG_VERSION
+
+        org_json = store.scalar(
+            "SELECT settings_json FROM resolve_models WHERE version = ? ORDER BY created DESC, model_id DESC LIMIT 1",
+            (ORG_VERSION,),
+        )
+        model = json.loads(org_json) if org_json else {}
+        threshold = DEFAULT_ORG_THRESHOLD
     levels = level_weights(model)
     links: list[dict[str, Any]] = []
     misses: list[dict[str, Any]] = []

@@ -20,15 +20,17 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
         full: Annotated[bool, typer.Option(help="Score every pair again, not only those of new records.")] = False,
         threshold: Annotated[float, typer.Option(help="Match probability at which records are joined.")] = 0.99,
         review_low: Annotated[float, typer.Option(help="Pairs from here up to the threshold go to review.")] = 0.5,
+        org_threshold: Annotated[float, typer.Option(
+            help="Match probability at which organisation records are joined.")] = 0.95,
         backend: Annotated[str, typer.Option(help="duckdb (in-process) or spark.")] = "duckdb",
         as_json: Annotated[bool, typer.Option("--json", help="Print the run as JSON.")] = False,
     ) -> None:
-        """Resolve person mentions into people (Splink), honouring analysts' judgements."""
+        """Resolve person mentions into people and organisation mentions into organisations (Splink)."""
         from netcase.cliutil import console, emit_json, fail, open_db
         from netcase.resolve.engine import resolve as run
 
-        if not 0 < review_low <= threshold <= 1:
-            raise fail("need 0 < --review-low <= --threshold <= 1")
+        if not 0 < review_low <= min(threshold, org_threshold) or max(threshold, org_threshold) > 1:
+            raise fail("need 0 < --review-low <= --threshold, --org-threshold <= 1")
         if backend not in ("duckdb", "spark"):
             raise fail("--backend is duckdb or spark")
         store = open_db(db, must_exist=True)
@@ -36,7 +38,7 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
             if not store.scalar("SELECT count(*) FROM statements WHERE schema = 'Person'"):
                 raise fail(f"no person statements in {db} (run `netcase ingest` first)")
             result = run(store, retrain=retrain, full=full, threshold=threshold, review_low=review_low,
-                         backend=backend)
+                         backend=backend, org_threshold=org_threshold)
         finally:
             store.close()
         if as_json:
@@ -48,6 +50,10 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
             f"{', trained now' if result.trained else ''}; {result.new_mentions:,} new or changed records, "
             f"{result.pairs_scored:,} pairs scored, {result.seconds:.1f} s)"
         )
+        if result.org_mentions:
+            console.print(f"[bold]{result.org_mentions:,}[/] organisation records → "
+                          f"[bold]{result.org_entities:,}[/] organisations (model {result.org_model_id}, "
+                          f"{result.org_pairs_scored:,} pairs scored)")
 
     @app.command()
     def explain(
@@ -193,7 +199,7 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
             rows = store.query(
                 "SELECT m.source_file, m.source_record, coalesce(r.canonical_id, m.entity_id) "
                 "FROM resolve_mentions m LEFT JOIN resolved r ON r.entity_id = m.entity_id "
-                "ORDER BY m.source_file, m.source_record"
+                "WHERE m.schema = 'Person' ORDER BY m.source_file, m.source_record"
             )
         finally:
             store.close()

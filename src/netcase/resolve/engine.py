@@ -22,12 +22,18 @@ import pyarrow.compute as pc
 
 from netcase import hooks
 from netcase.resolve import model as nm
+from netcase.resolve import org_model as om
 from netcase.resolve.cluster import Judgement, canonical_ids, cluster
 from netcase.resolve.features import mention_table, read_person_mentions
+from netcase.resolve.org_features import org_table, read_org_mentions
 from netcase.store import Store
 
 DEFAULT_THRESHOLD = 0.99
 DEFAULT_REVIEW_LOW = 0.5
+# Organisations are few and large, so their pairs carry less certainty than people's (a high prior,
+# few fields); 0.95 kept precision at 1.0 on the small synthetic world while joining agencies'
+# different labels through shared members (docs/resolution.md).
+DEFAULT_ORG_THRESHOLD = 0.95
 
 
 @dataclass
@@ -128,8 +134,14 @@ def resolve(
     review_low: float = DEFAULT_REVIEW_LOW,
     backend: str = "duckdb",
     schemata: Sequence[str] = ("Person",),
+    org_threshold: float = DEFAULT_ORG_THRESHOLD,
 ) -> ResolveResult:
-    """Resolve the person mentions in ``store`` and rewrite ``resolved``; see the module docstring."""
+    """Resolve the person and organisation mentions in ``store`` and rewrite ``resolved``.
+
+    See the module docstring; organisations are resolved after people (their evidence includes
+    the people linked to them) with their own model and ``org_threshold``, and written in the same
+    transaction.
+    """
     started = time.perf_counter()
     started_at = _now()
     run_id = "R" + uuid.uuid4().hex[:12]
@@ -162,7 +174,7 @@ def resolve(
     else:
         model_id = saved[0]
     previous = {
-        r[0]: r[1] for r in store.query("SELECT entity_id, fingerprint FROM resolve_mentions")
+        r[0]: r[1] for r in store.query("SELECT entity_id, fingerprint FROM resolve_mentions WHERE schema = 'Person'")
     }
     last_model = store.scalar("SELECT model_id FROM resolve_runs ORDER BY finished DESC, run_id DESC LIMIT 1")
     if not previous or last_model != model_id:
@@ -180,7 +192,7 @@ def resolve(
         changed_set = set(changed)
         gone = set(previous) - set(ids)
         stale = changed_set | gone
-        kept = _read_kept_edges(store, stale)
+        kept = _read_kept_edges(store, stale, set(ids))
         is_new = pa.array([i in changed_set for i in ids])
         new_t = table.filter(is_new)
         old_t = table.filter(pc.invert(is_new))
@@ -215,26 +227,37 @@ def resolve(
     canon = canonical_ids(roots, prev_canon)
     entities = len(set(canon.values()))
     lap("cluster")
+    orgs = resolve_organisations(
+        store, canon, run_id, prev_canon, judgements,
+        retrain=retrain, threshold=org_threshold, review_low=min(review_low, org_threshold), backend=backend,
+    )
+    lap("organisations")
     with store.transaction():
         store.execute("DELETE FROM resolved")
+        everything = {**canon, **orgs.canon}
         store.insert_columns(
             "resolved",
-            {"entity_id": list(canon), "canonical_id": list(canon.values()), "run_id": [run_id] * len(canon)},
+            {"entity_id": list(everything), "canonical_id": list(everything.values()),
+             "run_id": [run_id] * len(everything)},
         )
         store.execute("DELETE FROM resolve_edges")
         _insert_arrow(store, "resolve_edges", all_edges)
+        _insert_arrow(store, "resolve_edges", orgs.edges)
         store.execute("DELETE FROM resolve_mentions")
-        store.insert_columns(
-            "resolve_mentions",
-            {
-                "entity_id": ids,
-                "schema": ["Person"] * len(ids),
-                "source_file": table.column("source_file").to_pylist(),
-                "source_record": table.column("source_record").to_pylist(),
-                "fingerprint": fps,
-                "run_id": [run_id] * len(ids),
-            },
-        )
+        for schema, t in (("Person", table), ("Organization", orgs.table)):
+            if t.num_rows == 0:
+                continue
+            store.insert_columns(
+                "resolve_mentions",
+                {
+                    "entity_id": t.column("unique_id").to_pylist(),
+                    "schema": [schema] * t.num_rows,
+                    "source_file": t.column("source_file").to_pylist(),
+                    "source_record": t.column("source_record").to_pylist(),
+                    "fingerprint": t.column("fingerprint").to_pylist(),
+                    "run_id": [run_id] * t.num_rows,
+                },
+            )
         store.execute(
             "INSERT INTO resolve_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (run_id, model_id, mode, started_at, _now(), len(ids), len(changed), entities,
@@ -243,14 +266,71 @@ def resolve(
         hooks.after_resolve(store, run_id)
     lap("write")
     return ResolveResult(run_id, model_id, mode, len(ids), len(changed), entities, edges.num_rows,
-                         time.perf_counter() - started, trained, timings)
+                         time.perf_counter() - started, trained, timings, orgs.table.num_rows,
+                         len(set(orgs.canon.values())), orgs.edges.num_rows, orgs.model_id)
 
 
-def _read_kept_edges(store: Store, stale: set[str]) -> pa.Table:
+@dataclass
+class OrgOutcome:
+    """The organisation part of a run: its input table, scored pairs and canonical ids."""
+
+    table: pa.Table
+    edges: pa.Table
+    canon: dict[str, str]
+    model_id: str | None
+    trained: bool
+
+
+def resolve_organisations(
+    store: Store,
+    person_canon: dict[str, str],
+    run_id: str,
+    prev_canon: dict[str, str],
+    judgements: Sequence[Judgement],
+    *,
+    retrain: bool = False,
+    threshold: float = DEFAULT_ORG_THRESHOLD,
+    review_low: float = DEFAULT_REVIEW_LOW,
+    backend: str = "duckdb",
+) -> OrgOutcome:
+    """Score and cluster every organisation mention with the saved organisation model.
+
+    Always a full scoring: an organisation's evidence includes the canonical ids of the people
+    linked to it, which any person run may change, and organisations are far fewer than people.
+    The model is trained by EM when none is saved (or on ``retrain``) and reused afterwards.
+    """
+    table = org_table(read_org_mentions(store), person_canon)
+    ids = table.column("unique_id").to_pylist()
+    empty = pa.table({"entity_l": pa.array([], pa.string()), "entity_r": pa.array([], pa.string()),
+                      "match_probability": pa.array([], pa.float64()), "match_weight": pa.array([], pa.float64()),
+                      "weights": pa.array([], pa.string()), "run_id": pa.array([], pa.string())})
+    if table.num_rows < 2:
+        return OrgOutcome(table, empty, {i: i for i in ids}, None, False)
+    saved = None if retrain else latest_model(store, om.MODEL_VERSION)
+    trained = saved is None
+    if saved is None:
+        session = nm.open_session(table, None, backend=backend, untrained=om.settings)
+        model_json = om.train(session, table, max_pairs=min(1e6, max(1e4, 50.0 * table.num_rows)))
+        model_id = save_model(store, model_json, table.num_rows, om.MODEL_VERSION)
+    else:
+        model_id, model_json = saved
+    session = nm.open_session(table, model_json, backend=backend, untrained=om.settings)
+    df = session.linker.inference.predict(threshold_match_probability=review_low, warning_mode="never")
+    edges = edges_table(session, df, run_id)
+    pairs = zip(edges.column("entity_l").to_pylist(), edges.column("entity_r").to_pylist(),
+                edges.column("match_probability").to_pylist(), strict=True)
+    id_set = set(ids)
+    mine = [j for j in judgements if j.a in id_set and j.b in id_set]
+    roots = cluster(ids, pairs, threshold, mine)
+    return OrgOutcome(table, edges, canonical_ids(roots, prev_canon), model_id, trained)
+
+
+def _read_kept_edges(store: Store, stale: set[str], persons: set[str]) -> pa.Table:
+    """Stored person pairs between unchanged mentions (organisation pairs are re-scored every run)."""
     rows = store.query(
         "SELECT entity_l, entity_r, match_probability, match_weight, weights, run_id FROM resolve_edges"
     )
-    rows = [r for r in rows if r[0] not in stale and r[1] not in stale]
+    rows = [r for r in rows if r[0] not in stale and r[1] not in stale and r[0] in persons and r[1] in persons]
     names = ("entity_l", "entity_r", "match_probability", "match_weight", "weights", "run_id")
     types = (pa.string(), pa.string(), pa.float64(), pa.float64(), pa.string(), pa.string())
     return pa.table({n: pa.array([r[i] for r in rows], t) for i, (n, t) in enumerate(zip(names, types, strict=True))})

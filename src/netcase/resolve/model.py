@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,13 +174,9 @@ class Session:
 
 def _db_api(backend: str, spark: Any = None) -> Any:
     if backend == "spark":
-        from splink import SparkAPI
+        from netcase.resolve.spark import splink_spark_api
 
-        if spark is None:
-            from netcase.resolve.spark import spark_session
-
-            spark = spark_session()
-        return SparkAPI(spark_session=spark)
+        return splink_spark_api(spark)
     import duckdb
     from splink import DuckDBAPI
 
@@ -192,15 +189,54 @@ def spark_frame(db_api: Any, table: pa.Table) -> Any:
     return db_api.spark.createDataFrame(table)
 
 
-def open_session(table: pa.Table, model_json: str | None = None, backend: str = "duckdb", spark: Any = None) -> Session:
-    """A linker over ``table`` with the saved model ``model_json`` or a fresh untrained one."""
+def in_dialect(model_json: str, fresh: dict[str, Any], dialect: str) -> dict[str, Any]:
+    """A saved model with its SQL written for ``dialect``; ``fresh`` is the untrained settings in it.
+
+    A model trained on DuckDB holds DuckDB SQL (``list_intersect``), one trained on Spark holds
+    Spark SQL (``arrays_overlap``); the trained numbers (prior, m and u of each level) are what
+    the model is, so they are kept and every level's condition and the blocking rules are taken
+    from the same comparisons written for the target backend. A level is matched by its
+    comparison and label, which both dialects share.
+    """
+    saved = json.loads(model_json)
+    if saved.get("sql_dialect") == dialect:
+        return saved
+    conditions = {
+        (c["output_column_name"], lv.get("label_for_charts")): lv["sql_condition"]
+        for c in fresh["comparisons"] for lv in c["comparison_levels"]
+    }
+    for c in saved["comparisons"]:
+        for lv in c["comparison_levels"]:
+            key = (c["output_column_name"], lv.get("label_for_charts"))
+            if key not in conditions:
+                raise ValueError(f"saved model level {key} is not in this version of the model; retrain")
+            lv["sql_condition"] = conditions[key]
+    # Blocking rules are part of the code's model version, not of what training learned.
+    saved["blocking_rules_to_generate_predictions"] = fresh["blocking_rules_to_generate_predictions"]
+    saved["sql_dialect"] = dialect
+    return saved
+
+
+def open_session(
+    table: pa.Table,
+    model_json: str | None = None,
+    backend: str = "duckdb",
+    spark: Any = None,
+    untrained: Callable[[str], dict[str, Any]] | None = None,
+) -> Session:
+    """A linker over ``table`` with the saved model ``model_json`` or a fresh untrained one.
+
+    ``untrained`` gives the settings of a fresh model for a SQL dialect (the person model's
+    ``settings`` unless another model, such as the organisation model, is meant).
+    """
     from splink import Linker
 
     db_api = _db_api(backend, spark)
     dialect = "spark" if backend == "spark" else "duckdb"
     data = spark_frame(db_api, table) if backend == "spark" else table
     sdf = db_api.register(data, table_name="mentions")
-    conf: Any = json.loads(model_json) if model_json else settings(dialect)
+    make = untrained or settings
+    conf: Any = in_dialect(model_json, make(dialect), dialect) if model_json else make(dialect)
     linker = Linker(sdf, conf, log_level=logging.WARNING)
     return Session(linker, db_api, sdf)
 
@@ -256,7 +292,10 @@ def _to_arrow(session: Session, df: Any) -> pa.Table:
 
 def sdf_to_arrow(session: Session, df: Any, cols: list[str] | None = None) -> pa.Table:
     """A Splink result table as Arrow, without pandas (DuckDB: straight from the connection)."""
-    if hasattr(session.db_api, "duckdb_con"):
+    from splink import DuckDBAPI
+
+    # (Splink's SparkAPI also has a ``duckdb_con`` attribute, so the type decides.)
+    if isinstance(session.db_api, DuckDBAPI):
         rel = session.db_api.duckdb_con.table(df.physical_name)
         names = [c for c in (cols or rel.columns) if c in rel.columns]
         return rel.select(*names).to_arrow_table() if names else rel.to_arrow_table()

@@ -448,3 +448,91 @@ def sex_key(value: str | None) -> str | None:
     if key in {"f", "female", "femenino", "mujer", "woman"}:
         return "F"
     return None
+
+
+# -- organisations ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrgName:
+    """An organisation name reduced for matching.
+
+    ``key`` is the distinctive words, folded and sorted (word order does not matter: *Transportes
+    Hernández* = *Hernández Transportes*); ``tokens`` the same words as a set; ``legal_form`` the
+    generic legal form rigour recognised (``jsc`` for S.A. / S.A. de C.V., ``llc`` for S. de R.L.,
+    LLC and Inc.), or None.
+    """
+
+    key: str | None
+    tokens: tuple[str, ...]
+    legal_form: str | None
+    phonetic: str | None
+
+
+@lru_cache(maxsize=1)
+def org_stop_words() -> frozenset[str]:
+    """Generic words of organisation names (``data/org_words.txt``), dropped from the key."""
+    text = resources.files("netcase.resolve").joinpath("data/org_words.txt").read_text(encoding="utf-8")
+    return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def legal_form_suffixes() -> tuple[tuple[tuple[str, ...], str], ...]:
+    """Legal-form word sequences of ``data/legal_forms.csv``, longest first, with their generic form."""
+    text = resources.files("netcase.resolve").joinpath("data/legal_forms.csv").read_text(encoding="utf-8")
+    rows = [r for r in csv.reader(line for line in text.splitlines() if not line.startswith("#"))]
+    pairs = [(tuple(r[0].split()), r[1]) for r in rows[1:] if len(r) == 2]
+    return tuple(sorted(pairs, key=lambda p: -len(p[0])))
+
+
+def _strip_legal_suffix(words: list[str]) -> tuple[list[str], str | None]:
+    """Remove legal forms that end ``words`` (several may be stacked: *Cia. Ltda.*)."""
+    form: str | None = None
+    changed = True
+    while changed and words:
+        changed = False
+        for suffix, generic in legal_form_suffixes():
+            n = len(suffix)
+            if len(words) > n and tuple(words[-n:]) == suffix:
+                words = words[:-n]
+                form = form or generic
+                changed = True
+                break
+    return words, form
+
+
+@lru_cache(maxsize=1 << 16)
+def org_name(name: str | None) -> OrgName:
+    """Reduce an organisation name: accents, casing, legal form, generic words and word order.
+
+    Legal forms ending the name come from ``data/legal_forms.csv`` (S.A. de C.V., S. de R.L.,
+    LLC, Inc., Ltda. in any punctuation); others anywhere in the name from rigour's table (ISO
+    20275 and more). A name that is only a legal form keeps its words, and when only generic words
+    remain (*Grupo Empresarial S.A.*) they are the key, so a name is never reduced to nothing.
+    """
+    if not name or not name.strip():
+        return OrgName(None, (), None, None)
+    words, legal = _strip_legal_suffix(fold(name).replace(",", " ").split())
+    if legal is None:
+        from rigour.names import extract_org_types, remove_org_types
+
+        plain = unicodedata.normalize("NFKD", name)
+        plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).casefold()
+        forms = extract_org_types(plain, generic=True)
+        if forms:
+            legal = forms[-1][1]
+            words = fold(remove_org_types(plain, replacement=" ")).replace(",", " ").split() or words
+    stop = org_stop_words()
+    distinctive = [w for w in words if w not in stop] or words
+    tokens = tuple(sorted(set(distinctive)))
+    sound = " ".join(p for w in tokens if (p := phonetic(w))) or None
+    return OrgName(" ".join(tokens) or None, tokens, legal, sound)
+
+
+def registration_key(value: str | None) -> str | None:
+    """A registration or tax number's key (RFC, NIT, RTN, NIT-SV, EIN): letters and digits only.
+
+    Mexican RFCs of companies are 12 characters, Guatemalan NITs end in a check digit often written
+    after a hyphen (``1234567-8``): removing punctuation makes every spelling one key.
+    """
+    return document_key(value)

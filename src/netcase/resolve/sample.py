@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 
 from netcase import hooks
 from netcase.resolve.features import Mention
+from netcase.resolve.org_features import OrgMention
 from netcase.store import Store
 
 GIVEN_M = ["José", "Juan", "Luis", "Carlos", "Jorge", "Miguel", "Francisco", "Antonio", "Jesús", "Pedro",
@@ -130,8 +131,95 @@ def person_mentions(
             yield Mention(f"{src}#{rid}", src, rid, props), f"P{pid:08d}"
 
 
-def write_statements(store: Store, mentions: Iterable[Mention], *, batch: str = "sample") -> int:
-    """Store mentions as Person statements (one per property value), as an ingest would.
+ORG_KINDS = ["Transportes", "Autotransportes", "Comercializadora", "Envíos", "Remesas", "Servicios",
+             "Logística", "Importadora", "Distribuidora", "Constructora", "Agrícola", "Inversiones", "Fletes"]
+ORG_PLACES = ["del Norte", "de la Frontera", "del Sur", "del Golfo", "del Pacífico", "Maya", "Centroamericana",
+              "Internacional", "Express", "Unidos", "La Bendición", "San Judas", "El Roble"]
+# Legal forms per country with the spellings agencies use for each; the first is the registered one.
+LEGAL_FORMS = {
+    "MEX": [["S.A. de C.V.", "SA DE CV", "S.A. DE C.V.", "Sociedad Anónima de Capital Variable"],
+            ["S. de R.L. de C.V.", "S DE RL DE CV", "S. de R.L."]],
+    "GTM": [["S.A.", "SOCIEDAD ANONIMA", "S. A."], ["Ltda.", "LIMITADA"]],
+    "HND": [["S. de R.L.", "S DE RL", "Sociedad de Responsabilidad Limitada"], ["S.A.", "SA"]],
+    "SLV": [["S.A. de C.V.", "SA DE CV"], ["Ltda.", "LTDA"]],
+    "USA": [["LLC", "L.L.C."], ["Inc.", "INC", "Incorporated"]],
+}
+ORG_COUNTRIES = ["MEX", "MEX", "GTM", "HND", "SLV", "USA"]
+
+
+def _registration(rng: random.Random, country: str) -> list[str]:
+    """A registration or tax number in the country's format, with the spellings it is written in."""
+    d = lambda n: "".join(rng.choice("0123456789") for _ in range(n))  # noqa: E731
+    if country == "MEX":  # RFC of a company: 3 letters, date, 3 characters
+        letters = "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ") for _ in range(3))
+        code, tail = f"{letters}{d(6)}", "".join(rng.choice("A1B2C3D4E5F6") for _ in range(3))
+        return [f"{code}{tail}", f"{code}-{tail}", f"{letters} {code[3:]} {tail}"]
+    if country == "GTM":  # NIT with a check digit
+        body, check = d(7), d(1)
+        return [f"{body}-{check}", f"{body}{check}"]
+    if country == "HND":  # RTN, 14 digits
+        rtn = d(14)
+        return [rtn, f"{rtn[:4]}-{rtn[4:8]}-{rtn[8:]}"]
+    if country == "SLV":  # NIT 0614-010190-101-0
+        nit = d(14)
+        return [f"{nit[:4]}-{nit[4:10]}-{nit[10:13]}-{nit[13]}", nit]
+    ein = d(9)  # U.S. EIN
+    return [f"{ein[:2]}-{ein[2:]}", ein]
+
+
+def organisation_mentions(n_orgs: int, *, mentions_per_org: float = 2.0, seed: int = 1
+                          ) -> Iterator[tuple[OrgMention, str]]:
+    """Yield ``(organisation mention, true_org_id)`` for companies as several agencies record them.
+
+    Names are drawn from small pools so different companies share them (*Transportes del Norte*
+    exists in Mexico and in Guatemala, and twice in Mexico); each mention may spell the legal form
+    differently or drop it, drop accents, change case or word order, and carry the registration
+    number (RFC, NIT, RTN, EIN, in one of its spellings), the phone or the address, or not.
+    """
+    rng = random.Random(seed)
+    counters: dict[str, int] = {}
+    for oid in range(n_orgs):
+        country = rng.choice(ORG_COUNTRIES)
+        kind = rng.choice(ORG_KINDS)
+        tail = rng.choice(ORG_PLACES) if rng.random() < 0.5 else rng.choice(SURNAMES)
+        if rng.random() < 0.5:  # a second distinctive element, as most registered names have
+            tail = f"{tail} {rng.choice(SURNAMES)}"
+        forms = rng.choice(LEGAL_FORMS[country])
+        reg = _registration(rng, country)
+        phone = f"{PREFIX.get(country, '+1')} {rng.randint(2000, 9999)} {rng.randint(1000, 9999)}"
+        street = f"{rng.choice(['Calle', 'Avenida', 'Boulevard'])} {rng.choice(SURNAMES)} {rng.randint(1, 999)}"
+        k = max(1, int(rng.expovariate(1 / mentions_per_org) + 0.5))
+        for _ in range(k):
+            src = rng.choice(SOURCES)
+            counters[src] = counters.get(src, 0) + 1
+            rid = f"O{counters[src]:08d}"
+            words = [kind, tail]
+            if rng.random() < 0.15:
+                words.reverse()
+            name = " ".join(words)
+            r = rng.random()
+            if r < 0.75:
+                name = f"{name}{',' if rng.random() < 0.3 else ''} {rng.choice(forms)}"
+            if rng.random() < 0.5:
+                name = _strip(name).upper()
+            if rng.random() < 0.05:
+                name = _typo(rng, name)
+            props: dict[str, list[str]] = {"name": [name]}
+            if rng.random() < 0.8:
+                props["jurisdiction"] = [country]
+            if rng.random() < 0.6:
+                props["taxNumber" if country != "USA" else "registrationNumber"] = [rng.choice(reg)]
+            if rng.random() < 0.4:
+                props["phone"] = [phone]
+            if rng.random() < 0.4:
+                props["address"] = [f"{street}, {country}"]
+            yield OrgMention(f"{src}#{rid}", src, rid, props), f"O{oid:06d}"
+
+
+def write_statements(
+    store: Store, mentions: Iterable[Mention | OrgMention], *, batch: str = "sample", schema: str = "Person"
+) -> int:
+    """Store mentions as statements of ``schema`` (one per property value), as an ingest would.
 
     For tests and benchmarks that need a store without the synthetic world and its mappings.
     """
@@ -152,7 +240,7 @@ def write_statements(store: Store, mentions: Iterable[Mention], *, batch: str = 
             buf = buffers[m.source_file] = StatementBuffer(prov)
         for prop, values in m.props.items():
             for v in values:
-                buf.add(entity_id=m.entity_id, schema="Person", prop=prop, prop_type="string", value=v,
+                buf.add(entity_id=m.entity_id, schema=schema, prop=prop, prop_type="string", value=v,
                         original_value=None, source_record=m.source_record, observed=None)
     n = 0
     with store.transaction():
