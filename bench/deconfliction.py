@@ -1,9 +1,13 @@
 """Target deconfliction against the synthetic truth, and the operation sweep's speed.
 
-Steps: generate the synthetic world (``netcase.synth.generate``), ingest it, resolve it, evaluate
-target deconfliction, and compare the conflicting investigation pairs with the truth: pairs of
+Steps: generate the synthetic world (``netcase.synth.generate``); ingest its ``cases/`` files;
+watch every target's mention (an analyst's entity watches); ingest the other files; resolve. Nobody
+calls ``evaluate`` or ``check_watches``: the alerts are those the cases hooks (``netcase.cases.hooks``)
+stored during the ingest and the resolution run. They are compared with the truth: pairs of
 investigations by different agencies whose targets include the same true person
-(``truth/investigations.csv``). Target pairs are scored too, against ``truth/records.csv``.
+(``truth/investigations.csv``); target pairs against ``truth/records.csv``. An explicit
+``evaluate`` afterwards must find nothing new or withdrawn (the hooks left the alerts current), and
+the time spent inside the hooks (inside the writers' transactions) is measured by wrapping them.
 Then the operation sweep is timed on growing random plans and checked against all pairs where
 that is still affordable.
 
@@ -15,16 +19,21 @@ from __future__ import annotations
 import argparse
 import csv
 import itertools
+import os
 import random
+import resource
 import sys
 import tempfile
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import netcase.cases.hooks as cases_hooks  # noqa: E402
+import netcase.hooks  # noqa: E402
 from _report import markdown_table, write_section  # noqa: E402
 from netcase.cases.deconflict import evaluate  # noqa: E402
 from netcase.cases.operations import Operation, find_operation_conflicts, haversine_km  # noqa: E402
@@ -109,45 +118,94 @@ BASES: tuple[tuple[str, set[str] | None], ...] = (
 )
 
 
-def one_world(scale: str, seed: int, out: Path, db: str, reuse: bool) -> dict[str, object]:
-    """Generate, ingest, resolve, deconflict one world; return its counts per basis and level."""
-    from netcase.ingest.engine import ingest_paths
+HOOK_TIME: dict[str, list[float]] = {"after_ingest": [], "after_resolve": []}
+
+
+def time_cases_hooks() -> None:
+    """Wrap the cases hooks so the time spent in them (inside the writers' transactions) is recorded."""
+    for name in HOOK_TIME:
+        original = getattr(cases_hooks, name)
+
+        def timed(store: Store, key: object, _fn: object = original, _name: str = name) -> None:
+            t0 = time.perf_counter()
+            _fn(store, key)  # type: ignore[operator]
+            HOOK_TIME[_name].append(time.perf_counter() - t0)
+
+        setattr(cases_hooks, name, timed)
+    netcase.hooks._hooks.cache_clear()
+
+
+def cpu_seconds() -> float:
+    """User + system CPU of this process and its finished children."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _ingest(store: Store, world: Path, files: list[Path]) -> None:
+    from netcase.ingest.engine import ingest_file
     from netcase.ingest.registry import default_loaders
+
+    loaders = default_loaders()
+    for path in files:
+        source_file, loader = loaders.resolve(path, world)
+        if loader is not None:
+            ingest_file(store, path, source_file, loader)
+
+
+def one_world(scale: str, seed: int, out: Path, db: str) -> dict[str, object]:
+    """Generate, ingest, watch, resolve one world; score the alerts the hooks left; time the hooks."""
+    from netcase.access.viewer import Viewer
+    from netcase.cases.watch import add_watch
     from netcase.resolve.engine import resolve
     from netcase.synth import generate
 
     timings: dict[str, float] = {}
-    if not reuse:
-        t0 = time.perf_counter()
-        generate(scale=scale, seed=seed, out=out / "world")
-        timings["generate"] = time.perf_counter() - t0
-        for suffix in ("", ".wal"):
-            Path(db + suffix).unlink(missing_ok=True)
+    for v in HOOK_TIME.values():
+        v.clear()
+    t0 = time.perf_counter()
+    generate(scale=scale, seed=seed, out=out / "world")
+    timings["generate"] = time.perf_counter() - t0
+    for suffix in ("", ".wal"):
+        Path(db + suffix).unlink(missing_ok=True)
+    world = out / "world"
+    files = sorted(p for p in world.rglob("*.*") if p.is_file() and "truth" not in p.relative_to(world).parts)
     store = open_store(db)
     try:
-        if not reuse:
-            t0 = time.perf_counter()
-            report = ingest_paths(store, [out / "world"], default_loaders())
-            if report.failed:
-                raise SystemExit(f"ingest failed: {[f.error for f in report.failed]}")
-            timings["ingest"] = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            resolve(store)
-            timings["resolve"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        run = evaluate(store, now=datetime.now(UTC).replace(tzinfo=None))
-        timings["deconflict"] = time.perf_counter() - t0
-        inv_truth, tgt_truth = truth_pairs(out / "world", store)
+        _ingest(store, world, [p for p in files if p.parent.name == "cases"])
+        now = datetime.now(UTC).replace(tzinfo=None)
+        analyst = Viewer(user="bench-analyst", agency="HSI", country="USA", roles=frozenset({"analyst"}))
+        watched = [r[0] for r in store.query("SELECT DISTINCT entity_id FROM case_targets WHERE entity_id IS NOT NULL")]
+        for entity_id in watched:
+            add_watch(store, analyst, "entity", entity_id, now=now)
+        _ingest(store, world, [p for p in files if p.parent.name != "cases"])
+        timings["ingest"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        resolve(store)
+        timings["resolve"] = time.perf_counter() - t0
+        hooks_active = {r[0] for r in store.query("SELECT alert_id FROM deconfliction_alerts WHERE status = 'active'")}
+        t0 = time.perf_counter()
+        check = evaluate(store, now=datetime.now(UTC).replace(tzinfo=None))
+        timings["explicit evaluate"] = time.perf_counter() - t0
+        agrees = {c.alert_id for c in check.active} == hooks_active and not check.new and not check.withdrawn
+        active = [c for c in check.active if c.alert_id in hooks_active]
+        inv_truth, tgt_truth = truth_pairs(world, store)
         counts: dict[tuple[str, str], tuple[int, int, int, int]] = {}
         for label, kinds in BASES:
-            chosen = [c for c in run.active if kinds is None or set(c.basis) & kinds]
+            chosen = [c for c in active if kinds is None or set(c.basis) & kinds]
             inv_pred = {frozenset((c.investigation_a, c.investigation_b)) for c in chosen}
             tgt_pred = {frozenset((c.target_a, c.target_b)) for c in chosen}
             for level, pred, truth in (("investigation pairs", inv_pred, inv_truth),
                                        ("target pairs", tgt_pred, tgt_truth)):
                 _p, _r, tp, fp, _fn = prf(pred, truth)
                 counts[(label, level)] = (len(truth), len(pred), tp, fp)
-        return {"counts": counts, "timings": timings,
+        return {"counts": counts, "timings": timings, "agrees": agrees, "alerts": len(hooks_active),
+                "hook_ingest": (len(HOOK_TIME["after_ingest"]), sum(HOOK_TIME["after_ingest"]),
+                                max(HOOK_TIME["after_ingest"], default=0.0)),
+                "hook_resolve": sum(HOOK_TIME["after_resolve"]),
+                "notices": store.scalar("SELECT count(*) FROM case_notices WHERE alert_kind = 'target'"),
+                "watches": len(watched),
+                "watch_alerts": store.scalar("SELECT count(*) FROM watch_alerts"),
                 "investigations": store.scalar("SELECT count(*) FROM investigations"),
                 "targets": store.scalar("SELECT count(*) FROM case_targets")}
     finally:
@@ -160,16 +218,17 @@ def main() -> None:
     ap.add_argument("--seeds", default="7", help="Comma-separated seeds; figures are pooled over them.")
     ap.add_argument("--out", type=Path, default=None, help="Work folder (default: a temporary one).")
     ap.add_argument("--db", default=None, help="Store for a single seed (default: OUT/SEED/netcase.duckdb).")
-    ap.add_argument("--reuse", action="store_true", help="Use an already generated, ingested, resolved store.")
     args = ap.parse_args()
     seeds = [int(x) for x in args.seeds.split(",") if x.strip()]
     out = args.out or Path(tempfile.mkdtemp(prefix="netcase-deconf-"))
+    time_cases_hooks()
+    load_before, cpu0, wall0 = os.getloadavg()[0], cpu_seconds(), time.perf_counter()
 
     worlds = []
     for seed in seeds:
         folder = out / str(seed)
         db = args.db if (args.db and len(seeds) == 1) else str(folder / "netcase.duckdb")
-        worlds.append((seed, one_world(args.scale, seed, folder, db, args.reuse)))
+        worlds.append((seed, one_world(args.scale, seed, folder, db)))
 
     rows = []
     for label, _kinds in BASES:
@@ -182,18 +241,36 @@ def main() -> None:
             recall = tp / true_n if true_n else 1.0
             rows.append((label, level, true_n, alerted, tp, fp, true_n - tp, round(precision, 4), round(recall, 4)))
     per_world = [(seed, w["investigations"], w["targets"],
-                  ", ".join(f"{k} {v:.0f}" for k, v in w["timings"].items()))  # type: ignore[attr-defined]
+                  ", ".join(f"{k} {v:.1f}" for k, v in w["timings"].items()))  # type: ignore[attr-defined]
                  for seed, w in worlds]
+    hook_rows = []
+    for seed, w in worlds:
+        n_files, ingest_s, worst = cast(tuple[int, float, float], w["hook_ingest"])
+        hook_rows.append((seed, w["alerts"], w["notices"], "yes" if w["agrees"] else "NO", w["watches"],
+                          w["watch_alerts"], f"{ingest_s:.2f} ({n_files} files, slowest {worst:.2f})",
+                          round(float(w["hook_resolve"]), 2)))  # type: ignore[arg-type]
+    worlds_cpu, worlds_wall, load_after = cpu_seconds() - cpu0, time.perf_counter() - wall0, os.getloadavg()[0]
 
     sweep = sweep_timing([1000, 3000, 30000, 100000], seeds[0])
     body = (
         f"Worlds: `--scale {args.scale}`, seeds {', '.join(map(str, seeds))} (pooled). Truth: pairs of "
         "investigations of different agencies whose targets include the same true person "
-        "(`truth/investigations.csv`); target pairs from `truth/records.csv`. Alerts from "
-        "`netcase.cases.deconflict.evaluate` after ingest and resolve (default threshold 0.99).\n\n"
+        "(`truth/investigations.csv`); target pairs from `truth/records.csv`. Alerts are those the cases "
+        "hooks (`netcase.cases.hooks`) stored while the world was ingested (cases files first, then an "
+        "entity watch on every target's mention, then the other files) and resolved (default threshold "
+        "0.99); nothing called `evaluate` or `check_watches` before they were counted.\n\n"
         + markdown_table(("alerts counted", "level", "true pairs", "alerted", "TP", "FP", "FN", "precision",
                           "recall"), rows)
+        + "\n\nThe hooks at work: active alerts they left, notices to points of contact (one per side of "
+          "each new or withdrawn alert), whether an explicit `evaluate` afterwards agrees (same active set, "
+          "nothing new or withdrawn), the entity watches and the watch alerts they raised, and the seconds "
+          "spent inside the cases hooks, within the writers' transactions (wall time on a shared machine).\n\n"
+        + markdown_table(("seed", "alerts", "notices", "explicit evaluate agrees", "watches", "watch alerts",
+                          "after_ingest s", "after_resolve s"), hook_rows)
         + "\n\n" + markdown_table(("seed", "investigations", "targets", "stage times (s)"), per_world)
+        + f"\n\nAll worlds: {worlds_wall:.0f} s wall, {worlds_cpu:.0f} s CPU (this process and its "
+          f"children), 1-minute load average {load_before:.2f} before and {load_after:.2f} after (2 cores, "
+          "shared)."
         + "\n\nOperation deconfliction sweep (random plans over a month along the border, half of them "
           "at a few hundred busy places; 1 km, 2 h):\n\n"
         + markdown_table(("operations", "conflicts", "sweep s", "all pairs s", "same answer"), sweep)

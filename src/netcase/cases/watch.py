@@ -249,19 +249,101 @@ def _alert_rows(
     return alerts, rows
 
 
+def _chunks(values: list[str], size: int = 1000) -> Iterable[list[str]]:
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
+
+
 def _unseen(store: Store, watch_id: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows whose statements were not reported to this watch yet."""
     if not rows:
         return []
-    ids = sorted({r["id"] for r in rows})
     seen: set[str] = set()
-    for i in range(0, len(ids), 1000):
-        chunk = ids[i:i + 1000]
+    for chunk in _chunks(sorted({r["id"] for r in rows})):
         marks = ", ".join("?" for _ in chunk)
         seen |= {r[0] for r in store.query(
             f"SELECT statement_id FROM watch_seen WHERE watch_id = ? AND statement_id IN ({marks})",
             [watch_id, *chunk])}
     return [r for r in rows if r["id"] not in seen]
+
+
+@dataclass
+class _Watch:
+    watch_id: str
+    user: str
+    kind: str
+    value: str
+    extra: dict[str, Any]
+
+
+def _families(store: Store, watches: list[_Watch], network_members: NetworkMembers) -> dict[str, set[str]]:
+    """The canonical family of every entity-like watch, with two queries for all of them."""
+    seeds = {w.watch_id: _seeds(store, w.kind, w.value, network_members)
+             for w in watches if w.kind in RESOLUTION_KINDS}
+    every = sorted(set().union(*seeds.values())) if seeds else []
+    canon: dict[str, str] = {}
+    for chunk in _chunks(every):
+        marks = ", ".join("?" for _ in chunk)
+        canon.update(store.query(f"SELECT entity_id, canonical_id FROM resolved WHERE entity_id IN ({marks})", chunk))
+    canons = sorted({canon.get(i, i) for i in every})
+    members: dict[str, set[str]] = defaultdict(set)
+    for chunk in _chunks(canons):
+        marks = ", ".join("?" for _ in chunk)
+        for entity_id, canonical_id in store.query(
+                f"SELECT entity_id, canonical_id FROM resolved WHERE canonical_id IN ({marks})", chunk):
+            members[canonical_id].add(entity_id)
+    out = {}
+    for watch_id, ids in seeds.items():
+        fam = set(ids)
+        for i in ids:
+            c = canon.get(i, i)
+            fam.add(c)
+            fam |= members.get(c, set())
+        out[watch_id] = fam
+    return out
+
+
+_COLS = "s.id, s.entity_id, s.schema, s.prop, s.prop_type, s.value, s.source_file, s.agency, s.batch_id"
+
+
+def _candidates(store: Store, viewer: Viewer, batch_id: str | None, watches: list[_Watch],
+                families: dict[str, set[str]]) -> list[dict[str, Any]]:
+    """The statements ``viewer`` may read (of ``batch_id`` if given) that may touch some of
+    ``watches``: a few scans for all of one user's watches together, whatever their number."""
+    rows: dict[str, dict[str, Any]] = {}
+    vis, vparams = statement_filter(viewer, "s")
+    in_batch, bparams = ("s.batch_id = ? AND ", [batch_id]) if batch_id is not None else ("", [])
+    in_batch = f"{vis} AND {in_batch}"
+    bparams = [*vparams, *bparams]
+    phones = sorted({w.value for w in watches if w.kind == "phone"})
+    for chunk in _chunks(phones):
+        marks = ", ".join("?" for _ in chunk)
+        for r in store.query_dicts(f"SELECT {_COLS} FROM statements s WHERE {in_batch}s.prop_type = 'phone' "
+                                   f"AND s.value IN ({marks})", [*bparams, *chunk]):
+            rows[r["id"]] = r
+    props = sorted({p for w in watches for p in _IDENTIFIER_PROPS.get(w.kind, ())})
+    if props:
+        marks = ", ".join("?" for _ in props)
+        for r in store.query_dicts(f"SELECT {_COLS} FROM statements s WHERE {in_batch}s.prop IN ({marks})",
+                                   [*bparams, *props]):
+            rows[r["id"]] = r
+    members = sorted(set().union(*families.values())) if families else []
+    for chunk in _chunks(members):
+        marks = ", ".join("?" for _ in chunk)
+        for r in store.query_dicts(
+                f"SELECT {_COLS} FROM statements s WHERE {in_batch}(s.entity_id IN ({marks}) OR "
+                f"(s.prop_type = 'entity' AND s.value IN ({marks})))", [*bparams, *chunk, *chunk]):
+            rows[r["id"]] = r
+    return list(rows.values())
+
+
+def _touches(w: _Watch, family: set[str] | None, r: dict[str, Any]) -> bool:
+    if w.kind == "phone":
+        return bool(r["prop_type"] == "phone" and r["value"] == w.value)
+    if w.kind in _IDENTIFIER_PROPS:
+        return r["prop"] in _IDENTIFIER_PROPS[w.kind] and normalize_token(r["value"]) == w.value
+    fam = family or set()
+    return r["entity_id"] in fam or (r["prop_type"] == "entity" and r["value"] in fam)
 
 
 def check_watches(
@@ -272,10 +354,10 @@ def check_watches(
     """Report statements that newly touch each active watch, within what its user may see.
 
     With ``batch_id`` only that batch's statements are looked at (the ingest hook: nothing else is
-    new). With ``resolution_changed`` only entity, name and network watches are checked, and only
-    those whose family of resolved mentions changed since their last check (the resolution hook: a
-    merge brings old records onto the watched person, identifiers do not depend on resolution).
-    Without either, everything is recomputed.
+    new), with a few queries for all watches together. With ``resolution_changed`` only entity, name
+    and network watches are checked, and only those whose family of resolved mentions changed since
+    their last check (the resolution hook: a merge brings old records onto the watched person;
+    identifiers do not depend on resolution). Without either, everything is recomputed.
     """
     sql = "SELECT watch_id, username, kind, value, extra FROM watches WHERE active"
     params: list[Any] = []
@@ -285,43 +367,63 @@ def check_watches(
     if resolution_changed:
         sql += f" AND kind IN ({', '.join('?' for _ in RESOLUTION_KINDS)})"
         params.extend(RESOLUTION_KINDS)
-    alerts: list[dict[str, Any]] = []
     skipped: list[str] = []
-    viewers: dict[str, Viewer | None] = {}
+    watches: list[_Watch] = []
     for watch_id, user, kind, value, extra_text in store.query(sql + " ORDER BY watch_id", params):
         try:
             extra = json.loads(extra_text or "{}")
-            snapshot = extra["viewer"]
-        except (ValueError, KeyError, TypeError):
+            if not isinstance(extra.get("viewer"), dict):
+                raise ValueError("no viewer")
+        except (ValueError, TypeError):
             skipped.append(watch_id)  # a damaged watch row must not stop an ingest; it is reported
             continue
-        if user not in viewers:
-            viewers[user] = viewer_for(user) if viewer_for else account_viewer(store, user, snapshot)
-        viewer = viewers[user]
+        watches.append(_Watch(watch_id, user, kind, value, extra))
+    families = _families(store, watches, network_members)
+    if resolution_changed and batch_id is None:
+        changed = []
+        for w in watches:
+            fingerprint = _family_print(families[w.watch_id])
+            if w.extra.get("family") != fingerprint:  # else: the same mentions as at the last check
+                changed.append(w)
+        watches = changed
+    for w in watches:
+        family = families.get(w.watch_id)
+        if batch_id is None and family is not None and w.extra.get("family") != _family_print(family):
+            w.extra["family"] = _family_print(family)
+            store.execute("UPDATE watches SET extra = ? WHERE watch_id = ?", (json.dumps(w.extra), w.watch_id))
+    alerts: list[dict[str, Any]] = []
+    by_user: dict[str, list[_Watch]] = defaultdict(list)
+    for w in watches:
+        by_user[w.user].append(w)
+    for user, mine in sorted(by_user.items()):
+        viewer = viewer_for(user) if viewer_for else account_viewer(store, user, mine[0].extra["viewer"])
         if viewer is None:
-            skipped.append(watch_id)
+            skipped.extend(w.watch_id for w in mine)
             continue
-        family = None
-        if kind in RESOLUTION_KINDS:
-            family = _canonical_family(store, _seeds(store, kind, value, network_members))
-            fingerprint = _family_print(family)
-            if resolution_changed and batch_id is None and extra.get("family") == fingerprint:
-                continue  # the same mentions as at the last check: resolution brought nothing new
-            if extra.get("family") != fingerprint:
-                extra["family"] = fingerprint
-                store.execute("UPDATE watches SET extra = ? WHERE watch_id = ?", (json.dumps(extra), watch_id))
-        fresh = _unseen(store, watch_id, _touching(store, viewer, kind, value, network_members,
-                                                   batch_id=batch_id, family=family))
+        candidates = _candidates(store, viewer, batch_id, mine,
+                                 {w.watch_id: families[w.watch_id] for w in mine if w.watch_id in families})
+        if candidates:
+            alerts += _report(store, mine, families, candidates, now)
+    return WatchCheck(alerts=alerts, skipped=sorted(skipped))
+
+
+def _report(store: Store, watches: list[_Watch], families: dict[str, set[str]], candidates: list[dict[str, Any]],
+            now: datetime) -> list[dict[str, Any]]:
+    """Store and return the alerts of ``watches`` for the visible ``candidates`` not reported yet."""
+    alerts: list[dict[str, Any]] = []
+    for w in watches:
+        rows = [r for r in candidates if _touches(w, families.get(w.watch_id), r)]
+        fresh = _unseen(store, w.watch_id, rows)
         if not fresh:
             continue
-        made, rows = _alert_rows(watch_id, user, kind, value, fresh, now)
+        made, alert_rows = _alert_rows(w.watch_id, w.user, w.kind, w.value, fresh, now)
         alerts.extend(made)
         ids = sorted({r["id"] for r in fresh})
         with store.transaction():
             store.insert_rows("watch_alerts", ("alert_id", "watch_id", "username", "created", "entity_id",
-                                               "source_file", "agency", "batch_id", "changes"), rows)
-            store.insert_columns("watch_seen", {"watch_id": [watch_id] * len(ids), "statement_id": ids})
-    return WatchCheck(alerts=alerts, skipped=skipped)
+                                               "source_file", "agency", "batch_id", "changes"), alert_rows)
+            store.insert_columns("watch_seen", {"watch_id": [w.watch_id] * len(ids), "statement_id": ids})
+    return alerts
 
 
 def watch_alerts(store: Store, username: str, *, since: datetime | None = None) -> list[dict[str, Any]]:
