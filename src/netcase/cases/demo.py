@@ -8,7 +8,7 @@ from netcase.demo import DemoContext
 
 
 def demo_step(ctx: DemoContext) -> None:
-    """Evaluate deconfliction on the demo store and print the alerts as each side sees them."""
+    """Show the deconfliction alerts the hooks raised on the demo store, as each side sees them."""
     from netcase.access.viewer import Viewer
     from netcase.cases.deconflict import alerts_for, evaluate, render_alert
     from netcase.cases.operations import evaluate_operations, operation_alerts_for
@@ -26,9 +26,11 @@ def demo_step(ctx: DemoContext) -> None:
     for c in run.active:
         for kind in c.basis:
             by_basis[kind] = by_basis.get(kind, 0) + 1
+    notices = store.scalar("SELECT count(*) FROM case_notices WHERE alert_kind = 'target'")
     con.print(f"target deconfliction: {len(run.active)} conflicting target pairs across agencies "
-              f"({', '.join(f'{k} {v}' for k, v in sorted(by_basis.items()))}); {len(run.new)} new, "
-              f"{len(run.withdrawn)} withdrawn")
+              f"({', '.join(f'{k} {v}' for k, v in sorted(by_basis.items()))}), raised by the ingest and "
+              f"resolution hooks with {notices} notices to the points of contact; re-evaluated now: "
+              f"{len(run.new)} new, {len(run.withdrawn)} withdrawn")
     system = Viewer.system()
     sides = alerts_for(store, system, alert_ids=[c.alert_id for c in run.active[:2]])
     for side in sides:
