@@ -1,7 +1,7 @@
 """The one FastAPI application: the JSON API under ``/api/`` and the pages for people.
 
-``create_app(db)`` opens the store (migrating it once), shares a per-thread connection pool and
-the search index with every route, serves the vendored front-end libraries from
+``create_app(db)`` opens the store (migrating it once), shares a per-thread connection pool, the
+audit log's group-commit writer and the search index with every route, serves the vendored front-end libraries from
 ``/static/vendor/`` and sets a Content-Security-Policy that allows only this origin: the app works
 air-gapped and a page cannot call home.
 """
@@ -16,8 +16,10 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 import netcase
+from netcase.api.audit_writer import AuditWriter
 from netcase.api.pool import StorePool
 from netcase.api.search import SearchIndex
+from netcase.api.security import ACCESS_WRITE_LOCK
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "web" / "static"
 
@@ -39,10 +41,12 @@ paginated with `limit` and `offset` and return `total`; bad parameters get a 422
 def create_app(db: str) -> FastAPI:
     """The application serving the store at ``db`` (a DuckDB path or a postgresql:// URL)."""
     pool = StorePool(db)
+    audit_writer = AuditWriter(pool, ACCESS_WRITE_LOCK)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        audit_writer.close()
         pool.close()
 
     app = FastAPI(
@@ -65,6 +69,7 @@ def create_app(db: str) -> FastAPI:
         return templates.TemplateResponse(request, "api_docs.html", {"spec": app.openapi()})
 
     app.state.pool = pool
+    app.state.audit_writer = audit_writer
     app.state.search_index = SearchIndex()
     app.state.db = db
 

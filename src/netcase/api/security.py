@@ -86,11 +86,18 @@ def may(viewer: Viewer, action: str, **context: Any) -> bool:
 
 def audit(store: Store, viewer: Viewer | str, action: str, *, object_type: str | None = None, object_id: str | None = None,
           request: Request | None = None, outcome: str = "ok", details: dict[str, Any] | None = None) -> None:
-    """Append one entry to the access layer's audit log (source ``web`` or ``api``)."""
+    """Append one entry to the access layer's audit log (source ``web`` or ``api``), durable when
+    this returns. Inside the app the entry goes through its group-commit writer (one commit for
+    the entries of every request waiting at that moment); elsewhere it is appended directly."""
     source = "api" if request is not None and request.url.path.startswith("/api/") else "web"
+    item = audit_log.pending(viewer, action, object_type=object_type, object_id=object_id, outcome=outcome,
+                             details=details, now=now(), source=source)
+    writer = getattr(request.app.state, "audit_writer", None) if request is not None else None
+    if writer is not None:
+        writer.submit(item)
+        return
     with ACCESS_WRITE_LOCK:
-        audit_log.record(store, viewer, action, object_type=object_type, object_id=object_id, outcome=outcome,
-                         details=details, now=now(), source=source)
+        audit_log.append(store, [item])
 
 
 def audit_entity(store: Store, viewer: Viewer, view: EntityView, request: Request | None = None,
@@ -106,10 +113,10 @@ def audit_entity(store: Store, viewer: Viewer, view: EntityView, request: Reques
 
 
 def audit_search(store: Store, viewer: Viewer, term: str, results: int, request: Request | None = None) -> None:
-    """Record a search; the access layer keeps a keyed digest of the term, never the term."""
-    source = "api" if request is not None and request.url.path.startswith("/api/") else "web"
-    with ACCESS_WRITE_LOCK:
-        audit_log.record_search(store, viewer, term, results=results, now=now(), source=source)
+    """Record a search; the access layer keeps a keyed digest of the term, never the term
+    (the entry ``audit.record_search`` writes)."""
+    audit(store, viewer, "search", object_type="search", object_id=audit_log.search_digest(store, term),
+          request=request, details={"results": results, "length": len(term)})
 
 
 def audit_missing_entity(store: Store, viewer: Viewer, entity_id: str, request: Request | None = None) -> None:
