@@ -225,3 +225,24 @@ def test_shared_phone_of_two_clearly_different_people_is_not_one_target() -> Non
     # A date-of-birth typo on the same name, or a missing date, is not enough to tell them apart.
     assert not clearly_different(sergio, ("Sergio De La Cruz", date(1993, 9, 18)))
     assert not clearly_different(sergio, ("Juan Gonzalez", None))
+
+
+def test_case_notices_command_lists_the_notices_the_hooks_wrote(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from netcase.cli import build_app
+    from netcase.store import open_store
+
+    db = str(tmp_path / "cli.duckdb")
+    with open_store(db) as store:
+        ingest_cases(store, write_cases(tmp_path))
+        _resolve(store, {_entity(store, "TGT-0001"): "P-1", _entity(store, "TGT-0002"): "P-1"}, "r1")
+    result = CliRunner().invoke(build_app(), ["case", "notices", "--db", db, "--investigation", "INV-HSI-0001",
+                                              "--json"])
+    assert result.exit_code == 0, result.output
+    # (The operations file also raised an operation notice while its plans were ahead of the clock.)
+    rows = [r for r in json.loads(result.output) if r["alert_kind"] == "target"]
+    # The HSI side was told of the shared account (at ingest) and of the merge (at resolution).
+    assert sorted((r["change_kind"], r["recipient"], r["body"].splitlines()[-1].split(":")[0]) for r in rows) == [
+        ("new", "SA Laura Reyes", "Contact DEA"), ("new", "SA Laura Reyes", "Contact FBI")]
+    assert not any(secret in r["body"] for r in rows for secret in FBI_CASE_FIELDS)

@@ -148,6 +148,28 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
             console.print(f"[bold]court case[/] {c['case_number']} {c['district']} {c['filing_type']} "
                           f"{c['filing_date']}: {len(c['defendants'])} defendant(s)")
 
+    @case.command("notices")
+    def case_notices(
+        db: DbOption = "netcase.duckdb",
+        investigation: Annotated[str | None, typer.Option(help="Only this investigation.")] = None,
+        as_user: AsOption = None,
+        json_out: JsonOption = False,
+    ) -> None:
+        """Deconfliction notices to your side: conflicts found or withdrawn, and whom to call."""
+        from netcase.cases.notices import notices_for
+
+        with open_db(db, must_exist=True) as store:
+            rows = notices_for(store, viewer_of(store, as_user), investigation_id=investigation)
+        if json_out:
+            emit_json(rows)
+            return
+        if not rows:
+            console.print("no deconfliction notices")
+        for n in rows:
+            console.print(f"[bold]{n['created_at']:%Y-%m-%d %H:%M}[/] to {n['recipient'] or n['recipient_agency']}: "
+                          f"{n['subject']}")
+            console.print(n["body"], style="yellow" if n["change_kind"] == "new" else "dim")
+
     @target.command("add")
     def target_add(
         investigation_id: str,
