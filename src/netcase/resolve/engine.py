@@ -199,14 +199,14 @@ def resolve(
         parts = []
         if new_t.num_rows:
             new_sdf = session.db_api.register(new_t if backend != "spark" else nm.spark_frame(session.db_api, new_t),
-                                              table_name="mentions_new")
+                                              table_name=nm.unique_name("mentions_new"))
             within = session.linker.inference.predict_within(
                 new_sdf, threshold_match_probability=review_low, warning_mode="never"
             )
             parts.append(edges_table(session, within, run_id))
             if old_t.num_rows:
                 old_sdf = session.db_api.register(
-                    old_t if backend != "spark" else nm.spark_frame(session.db_api, old_t), table_name="mentions_old"
+                    old_t if backend != "spark" else nm.spark_frame(session.db_api, old_t), table_name=nm.unique_name("mentions_old")
                 )
                 between = session.linker.inference.predict_between(
                     new_sdf, old_sdf, threshold_match_probability=review_low, warning_mode="never"

@@ -184,6 +184,13 @@ def _db_api(backend: str, spark: Any = None) -> Any:
     return DuckDBAPI(connection=con)
 
 
+def unique_name(stem: str) -> str:
+    """A table name no other session uses: Spark's temporary views outlive a linker in one process."""
+    import uuid
+
+    return f"{stem}_{uuid.uuid4().hex[:10]}"
+
+
 def spark_frame(db_api: Any, table: pa.Table) -> Any:
     """An Arrow table as a Spark DataFrame (Spark 4 reads Arrow directly)."""
     return db_api.spark.createDataFrame(table)
@@ -234,7 +241,7 @@ def open_session(
     db_api = _db_api(backend, spark)
     dialect = "spark" if backend == "spark" else "duckdb"
     data = spark_frame(db_api, table) if backend == "spark" else table
-    sdf = db_api.register(data, table_name="mentions")
+    sdf = db_api.register(data, table_name=unique_name("mentions"))
     make = untrained or settings
     conf: Any = in_dialect(model_json, make(dialect), dialect) if model_json else make(dialect)
     linker = Linker(sdf, conf, log_level=logging.WARNING)
