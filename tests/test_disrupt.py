@@ -366,6 +366,27 @@ def test_command_table_and_errors(tmp_path: Path) -> None:
         read_graph(negative)
 
 
+def test_graph_file_plan_saved_on_request_and_protected_never_in_it(tmp_path: Path) -> None:
+    files = write_formats(tmp_path)
+    db = str(tmp_path / "plans.duckdb")
+    g = read_graph(files["edgelist"])
+    victim = g.vs[max(range(g.vcount()), key=g.degree)]["label"]  # the hub, made a victim
+    app = build_app()
+    made = CliRunner().invoke(app, ["disrupt", "--graph", str(files["edgelist"]), "--budget", "2", "--json",
+                                    "--save", "--db", db, "--protect", victim])
+    assert made.exit_code == 0, made.output
+    data = json.loads(made.output)
+    assert victim not in data["order"]
+    listed = CliRunner().invoke(app, ["disrupt", "plans", "--db", db, "--json"])
+    (row,) = json.loads(listed.output)
+    assert row["plan_id"] == data["graph"]["plan_id"] and row["graph_file"] == str(files["edgelist"])
+    shown = json.loads(CliRunner().invoke(app, ["disrupt", "plans", row["plan_id"], "--db", db, "--json"]).output)
+    assert shown["inputs"]["protect"] == [victim] and shown["source"] == "graph-file"
+    unsaved = CliRunner().invoke(app, ["disrupt", "--graph", str(files["edgelist"]), "--db", db, "--json"])
+    assert unsaved.exit_code == 0
+    assert len(json.loads(CliRunner().invoke(app, ["disrupt", "plans", "--db", db, "--json"]).output)) == 1
+
+
 def test_lazy_collective_influence_equals_full_recomputation() -> None:
     g = ig.Graph.Erdos_Renyi(n=60, m=110)
     adj = dm.simple_adjacency(g)
