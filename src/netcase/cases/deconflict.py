@@ -83,7 +83,8 @@ def clearly_different(a: tuple[str | None, Any], b: tuple[str | None, Any]) -> b
 
 
 def not_same_pairs(store: Store) -> set[frozenset[str]]:
-    """Canonical id pairs whose newest analyst judgement (``resolve_judgements``) is "not same"."""
+    """Pairs judged "not same" by their newest analyst judgement (``resolve_judgements``): the judged
+    mention ids, and the canonical ids they resolve to."""
     if not store.table_exists("resolve_judgements"):
         return set()
     rows = store.query(
@@ -94,7 +95,10 @@ def not_same_pairs(store: Store) -> set[frozenset[str]]:
     newest: dict[frozenset[str], tuple[str, frozenset[str]]] = {}
     for a, b, judgement, ca, cb in rows:
         newest[frozenset((a, b))] = (judgement, frozenset((ca, cb)))
-    return {canon for judgement, canon in newest.values() if judgement == "not-same" and len(canon) == 2}
+    # Both the judged mentions and the canonical ids they resolve to now: the judgement holds for
+    # these two records even where other records still tie their clusters together.
+    return ({canon for judgement, canon in newest.values() if judgement == "not-same" and len(canon) == 2}
+            | {pair for pair, (judgement, _c) in newest.items() if judgement == "not-same" and len(pair) == 2})
 
 
 def find_conflicts(store: Store, *, cross_agency_only: bool = True) -> list[Conflict]:
@@ -105,19 +109,20 @@ def find_conflicts(store: Store, *, cross_agency_only: bool = True) -> list[Conf
     """
     rows = store.query(
         "SELECT t.target_id, t.investigation_id, i.agency, coalesce(r.canonical_id, t.entity_id), "
-        "t.phone, t.account, t.plate, t.document, t.name, t.dob FROM case_targets t "
+        "t.phone, t.account, t.plate, t.document, t.name, t.dob, t.entity_id FROM case_targets t "
         "JOIN investigations i ON i.investigation_id = t.investigation_id "
         "LEFT JOIN resolved r ON r.entity_id = t.entity_id"
     )
     info = {r[0]: (r[1], r[2]) for r in rows}
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for target_id, _inv, _agency, canonical, phone, account, plate, document, _name, _dob in rows:
+    for target_id, _inv, _agency, canonical, phone, account, plate, document, _name, _dob, _mention in rows:
         if canonical:
             groups[("same_entity", canonical)].append(target_id)
         for key, value in zip(STRONG_KEYS, (phone, account, plate, document), strict=True):
             if value:
                 groups[(key, str(value))].append(target_id)
     entity_of = {r[0]: r[3] for r in rows}
+    mention_of = {r[0]: r[10] for r in rows}
     person_of = {r[0]: (r[8], r[9]) for r in rows}
     not_same = not_same_pairs(store)
     bases: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -129,7 +134,8 @@ def find_conflicts(store: Store, *, cross_agency_only: bool = True) -> list[Conf
             inv_b, agency_b = info[b]
             if inv_a == inv_b or (cross_agency_only and agency_a == agency_b):
                 continue
-            if frozenset((entity_of[a], entity_of[b])) in not_same:
+            if frozenset((entity_of[a], entity_of[b])) in not_same \
+                    or frozenset((mention_of[a], mention_of[b])) in not_same:
                 # An analyst judged these two people different: a shared phone or plate is then
                 # a shared object (a family car, a stash-house phone), not a shared target.
                 continue
