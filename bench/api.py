@@ -135,6 +135,12 @@ async def run_load(base: str, tokens: list[str], paths: list[str], seconds: floa
     return latencies, errors
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process ``pid`` and its threads (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -168,10 +174,13 @@ def main() -> None:
             if not paths or name.split()[0] not in wanted:
                 continue
             started = time.perf_counter()
+            cpu0, client0, load0 = process_cpu(proc.pid), time.process_time(), os.getloadavg()[0]
             lat, errors = asyncio.run(run_load(base, tokens, paths, args.seconds, args.timeout))
             wall = time.perf_counter() - started
+            server_cpu, client_cpu = process_cpu(proc.pid) - cpu0, time.process_time() - client0
+            load = f"{load0:.1f} → {os.getloadavg()[0]:.1f}"
             rows.append((name, args.clients, len(lat), len(lat) / wall, pct(lat, 50), pct(lat, 95), pct(lat, 99),
-                         errors))
+                         errors, round(wall, 1), round(server_cpu, 1), round(client_cpu, 1), load))
             print(rows[-1], flush=True)
     finally:
         proc.terminate()
@@ -183,7 +192,11 @@ def main() -> None:
             f"{args.clients} concurrent clients with their own API tokens (analyst), {args.seconds:.0f} s per "
             "workload, `netcase serve` (uvicorn, one process) over loopback. Every read goes through the access "
             "policy and entity/network reads are written to the audit log. Goal: p95 ≤ 100 ms.\n\n"
-            + markdown_table(("workload", "clients", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors"), rows))
+            + "Server CPU is the `netcase serve` process's user+system seconds during the workload (2 cores: at most "
+            "2 × wall), client CPU the load generator's; load is the 1-minute load average before → after (the "
+            "machine is shared, so wall time is inflated while other jobs run).\n\n"
+            + markdown_table(("workload", "clients", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors",
+                              "wall s", "server CPU s", "client CPU s", "load"), rows))
     write_section("api", "API latency (bench/api.py)", body,
                   command=f"python bench/api.py --scale {args.scale} --clients {args.clients} --seconds {args.seconds:g} "
                           f"--workloads {args.workloads}")

@@ -17,6 +17,7 @@ from followthemoney import model
 
 from netcase.access import policy
 from netcase.access.policy import statement_filter
+from netcase.access.protected import sql_list
 from netcase.access.viewer import Viewer
 from netcase.store import Store
 
@@ -63,8 +64,20 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+def by_entity_sql(ids_marks: str, fields: str = "*") -> str:
+    """A ``WITH s AS MATERIALIZED (…)`` prefix: the statements of some entity ids, found first.
+
+    DuckDB uses its ART index on ``statements.entity_id`` only for a scan whose filters are all on
+    that column; written in one WHERE clause with the access filter it scans every statement. The
+    materialised common table expression looks the ids up through the index, then the access
+    filter (the policy's ``statement_filter``, written against alias ``s``) applies to those rows.
+    PostgreSQL plans both forms with its own index.
+    """
+    return f"WITH s AS MATERIALIZED (SELECT {fields} FROM statements WHERE entity_id IN ({ids_marks})) "
+
+
 def _statements_of(store: Store, viewer: Viewer, ids: list[str]) -> list[dict[str, Any]]:
-    """Visible statements of the mention entities ``ids``."""
+    """Visible statements of the mention entities ``ids`` (ordered by property, value, date)."""
     if not ids:
         return []
     cond, params = statement_filter(viewer, "s")
@@ -73,8 +86,7 @@ def _statements_of(store: Store, viewer: Viewer, ids: list[str]) -> list[dict[st
         marks = ", ".join("?" for _ in chunk)
         rows.extend(
             store.query_dicts(
-                f"SELECT {STATEMENT_FIELDS} FROM statements s "
-                f"WHERE s.entity_id IN ({marks}) AND {cond} ORDER BY s.prop, s.value, s.observed",
+                f"{by_entity_sql(marks)}SELECT s.* FROM s WHERE {cond} ORDER BY s.prop, s.value, s.observed, s.id",
                 [*chunk, *params],
             )
         )
@@ -84,6 +96,15 @@ def _statements_of(store: Store, viewer: Viewer, ids: list[str]) -> list[dict[st
 def may_see_victims(viewer: Viewer) -> bool:
     """Victim services may see every protected person; others only what the policy lets through."""
     return viewer.has_role(*VICTIM_ROLES)
+
+
+#: Statements that mark a person as protected (a victim, a smuggled migrant, a witness).
+FLAG_PROPS: tuple[str, ...] = ("nc:protected", "nc:subjectCategory")
+
+
+def protects(prop: str, value: str) -> bool:
+    """True when a statement ``prop = value`` (one of ``FLAG_PROPS``) marks a protected person."""
+    return prop == "nc:protected" or (prop == "nc:subjectCategory" and value.lower() in ("victim", "migrant", "witness"))
 
 
 def flagged(store: Store, ids: list[str]) -> tuple[set[str], set[str]]:
@@ -101,11 +122,11 @@ def flagged(store: Store, ids: list[str]) -> tuple[set[str], set[str]]:
     for chunk in _chunks(sorted(set(ids)), 500):
         marks = ", ".join("?" for _ in chunk)
         for eid, prop, value in store.query(
-            f"SELECT entity_id, prop, lower(value) FROM statements WHERE entity_id IN ({marks}) "
-            "AND prop IN ('nc:protected', 'nc:subjectCategory')",
+            f"{by_entity_sql(marks, 'entity_id, prop, value')}SELECT entity_id, prop, value FROM s "
+            f"WHERE prop IN ({sql_list(FLAG_PROPS)})",
             chunk,
         ):
-            if prop == "nc:protected" or value in ("victim", "migrant", "witness"):
+            if protects(str(prop), str(value)):
                 protected.add(str(eid))
         for (eid,) in store.query(f"SELECT DISTINCT entity_id FROM protected_entities WHERE entity_id IN ({marks})",
                                   chunk):
@@ -175,20 +196,30 @@ def _assemble(canonical: str, members: list[str], rows: list[dict[str, Any]], vi
 def entity(store: Store, viewer: Viewer, entity_id: str) -> EntityView | None:
     """The canonical entity of ``entity_id`` from the statements ``viewer`` may read; None if none.
 
-    Reads through the access layer's ``visible_statements`` (the same policy as ``visible_entity``,
-    in one query over the resolved members; the caller writes the audit entry, see
-    ``netcase.api.security.audit_entity``).
+    Reads through the access layer's ``statement_filter`` (the same policy as ``visible_entity``)
+    in one query over the resolved members, found by index, which also brings the members' flag
+    statements (victim, migrant, witness) whether the viewer may read them or not: the entity's
+    *protected* badge does not depend on the viewer, and those rows are dropped here, never shown.
+    The caller writes the audit entry (``netcase.api.security.audit_entity``).
     """
     canonical = canonical_id(store, entity_id)
     members = member_ids(store, canonical)
+    cond, params = statement_filter(viewer, "s")
     marks = ", ".join("?" for _ in members)
-    rows = policy.visible_statements(store, viewer, f"s.entity_id IN ({marks})", members)
+    rows = store.query_dicts(
+        f"{by_entity_sql(marks)}SELECT s.*, ({cond}) AS _visible FROM s "
+        f"WHERE ({cond}) OR s.prop IN ({sql_list(FLAG_PROPS)})",
+        [*members, *params, *params],
+    )
+    protected = {r["entity_id"] for r in rows if protects(r["prop"], r["value"])}
+    rows = sorted((r for r in rows if r.pop("_visible")),
+                  key=lambda r: (r["prop"], r["value"], str(r["observed"] or ""), r["id"]))
     if not rows:
         return None
-    rows = sorted(rows, key=lambda r: (r["prop"], r["value"], str(r["observed"] or "")))
-    protected, shielded = flagged(store, members)
-    return _assemble(canonical, members, rows, viewer, bool(protected), bool(shielded),
-                     policy.pseudonym_secret(store))
+    shielded = {str(r[0]) for r in store.query(
+        f"SELECT DISTINCT entity_id FROM protected_entities WHERE entity_id IN ({marks})", members)}
+    return _assemble(canonical, members, rows, viewer, bool(protected | shielded), bool(shielded),
+                     policy.pseudonym_secret(store) if shielded else b"")
 
 
 def entities(store: Store, viewer: Viewer, ids: list[str]) -> dict[str, EntityView]:

@@ -26,6 +26,10 @@ SESSION_COOKIE = "netcase_session"
 # row; DuckDB connections of one process conflict when two requests write the same row at once,
 # so the app's access-layer writes take turns.
 ACCESS_WRITE_LOCK = threading.RLock()
+# Checking an API token writes only its own row, at most once a minute, and never the audit log:
+# token checks run side by side (optimistically); the rare one whose once-a-minute write collides
+# with another request's (DuckDB refuses concurrent updates of one row) is retried in turn.
+TOKEN_LOCK = threading.Lock()
 
 
 def now() -> datetime:
@@ -54,11 +58,18 @@ def authenticate_request(store: Store, request: Request) -> tuple[Viewer | None,
     if not token and not cookie:
         return None, None
     try:
-        # Checking a session refreshes its idle timer (a write): taken in turn with audit writes.
-        with ACCESS_WRITE_LOCK:
-            if token:
+        if token:
+            try:
                 return identity.token_viewer(store, token, now()), None
-            assert cookie is not None
+            except AccessError:
+                raise
+            except Exception:  # noqa: BLE001 -- two requests touched the token's row at once (DuckDB)
+                with TOKEN_LOCK:
+                    return identity.token_viewer(store, token, now()), None
+        assert cookie is not None
+        # Checking a session refreshes its idle timer and may log an idle session off (an audit
+        # entry): taken in turn with the other access-layer writes.
+        with ACCESS_WRITE_LOCK:
             return identity.session_viewer(store, cookie, now()), None
     except AccessError as exc:
         return None, exc
