@@ -10,6 +10,7 @@ audit log with the endpoint's template (not the concrete URL, which may hold an 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -202,3 +203,20 @@ def test_no_credentials_get_401_and_public_endpoints_need_none(world: dict[str, 
     assert client.get("/api/openapi.json").status_code == 200
     assert client.get("/api/docs").status_code == 200
     assert client.post("/api/auth/logout").status_code == 204
+
+
+def test_the_endpoint_table_in_docs_api_md_says_what_the_code_declares() -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "api.md").read_text(encoding="utf-8")
+    documented: dict[tuple[str, str], str] = {}
+    for line in doc.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or not cells[0].startswith("`"):
+            continue
+        words = re.findall(r"`([^`]+)`", cells[2])
+        action = words[0] if words else cells[2]
+        for m in re.finditer(r"`(GET|POST|PUT|PATCH|DELETE) (/api/[^`?]*)", cells[0]):
+            documented[(m.group(1), re.sub(r"\{[^}]+\}", "{}", m.group(2)))] = action
+    declared = {(m, re.sub(r"\{[^}]+\}", "{}", p)): ("signed in" if a == SIGNED_IN else a)
+                for (m, p), a in ENDPOINT_ACTIONS.items()}
+    assert {e: a for e, a in documented.items() if a != "public"} == declared
+    assert {e for e, a in documented.items() if a == "public"} <= {(m, p) for m, p in PUBLIC}
