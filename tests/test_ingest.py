@@ -431,3 +431,31 @@ def test_cli_rejects_a_wrong_mapping(tmp_path: Path) -> None:
 def test_ingest_error_names_file_row_and_field() -> None:
     err = IngestError("cbp/encounters.csv", "bad", row=12, field="dob")
     assert str(err) == "cbp/encounters.csv, row 12, field 'dob': bad"
+
+
+def test_ids_hashed_in_sql_equal_the_reference_definitions(store: Store, tmp_path: Path, loaders: LoaderSet) -> None:
+    """Statement and entity ids are hashed in DuckDB (``netcase.ingest.columnar``); they must be
+    the very text hashes of ``statement_id`` and ``loader.entity_id``, links included."""
+    from netcase.ingest.loader import entity_id
+    from netcase.model.statement import statement_id
+
+    root = tmp_path / "world"
+    write_csv(root / "cbp/encounters.csv", CBP_HEADER,
+              [cbp_row(1, last_name="NÚÑEZ", document_number="G-123", document_type="passport"), cbp_row(2)])
+    write_jsonl(root / "hsi/case_reports.jsonl", [report(1)])
+    res = run(store, [root], loaders)
+    assert not res.failed
+    rows = store.query("SELECT id, entity_id, dataset, source_record, schema, prop, prop_type, value FROM statements")
+    assert len(rows) > 40
+    for sid, eid, ds, srec, _schema, prop, _ptype, value in rows:
+        assert sid == statement_id(ds, srec, eid, prop, value)
+    # A person of a CSV row, a nested subject of a JSON report (list index) and a link to it.
+    person = {(r[3], r[1]) for r in rows if r[2] == "cbp_encounters" and r[4] == "Person"}
+    assert ("E000001", entity_id("cbp_encounters", "E000001", "person")) in person
+    hsi_people = {r[1] for r in rows if r[2].startswith("hsi") and r[4] == "Person"}
+    ds_hsi = next(r[2] for r in rows if r[2].startswith("hsi"))
+    assert entity_id(ds_hsi, "HSI-R-000001:s0", "subject", (0,)) in hsi_people
+    documents = {r[1] for r in rows if r[2] == ds_hsi and r[4] == "Identification"}
+    assert documents == {entity_id(ds_hsi, "HSI-R-000001", "document", (0, 0))}
+    holders = {r[7] for r in rows if r[2] == "cbp_encounters" and r[5] == "holder"}
+    assert holders == {entity_id("cbp_encounters", "E000001", "person")}

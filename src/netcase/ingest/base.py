@@ -17,6 +17,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
+import pyarrow as pa
+
 from netcase.model.marking import Marking
 from netcase.model.statement import STATEMENT_COLUMNS, Provenance, statement_id
 
@@ -125,9 +127,13 @@ class StatementBuffer:
 
 @dataclass
 class Chunk:
-    """What a loader yields: statements, relational rows (table → column lists) and rejects."""
+    """What a loader yields: statements, relational rows (table → column lists) and rejects.
 
-    statements: dict[str, list[Any]] = field(default_factory=dict)
+    ``statements`` are column lists keyed by ``STATEMENT_COLUMNS``, or an Arrow table with those
+    columns (the mapping loader's fast path, inserted into DuckDB without Python objects).
+    """
+
+    statements: dict[str, list[Any]] | pa.Table = field(default_factory=dict)
     tables: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
     rejected: list[Rejected] = field(default_factory=list)
     rows_read: int = 0

@@ -17,8 +17,13 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from netcase.ingest import clean as C
 from netcase.ingest.base import Chunk, IngestError, LoadContext, Rejected
+from netcase.ingest.columnar import CTX_COLUMNS, StatementBuilder
 from netcase.ingest.mapping import (
     EntitySpec,
     FieldPath,
@@ -37,19 +42,21 @@ from netcase.ingest.readers import (
     read_jsonl,
 )
 from netcase.model.marking import Marking, MarkingError
-from netcase.model.statement import RELIABILITY, STATEMENT_COLUMNS, VALIDITY, default_review_by
+from netcase.model.statement import RELIABILITY, VALIDITY, default_review_by
 
 Chain = tuple[dict[str, Any], ...]
 Item = tuple[int, tuple[int, ...], Chain]  # (row position in chunk, list indices, item chain)
 # (caveat, releasable_to, tlp, victim_sensitive, compartment, predicate, reliability, validity, agency)
 RowCtx = tuple[str, str, str, bool, str | None, str | None, str, str, str]
-# One source's values over a chunk: (source, item positions, cleaned values, raw values)
-SourceValues = tuple[Source, list[int], list[str], list[str | None]]
+# One source's facts over a chunk: (source, item positions (int array), values, raw values).
+# Values are an Arrow string array, or for a link source an int array of target item numbers
+# (then raw values are None).
+SourceValues = tuple[Source, "np.ndarray[Any, Any]", Any, "pa.Array | None"]
+# One entity over a chunk: (spec, items, alive, record ids, observed, values, exists)
+Pending = tuple[EntitySpec, list[Item], list[bool], list[str], list[str | None], list[SourceValues], list[bool]]
 # (text, raw value of the source's country field or None) → (clean value, refusal reason)
 Cleaner = Callable[[str, Any], tuple[str | None, str | None]]
 SOURCE_CACHE = 200_000
-_CTX_NAMES = ("caveat", "releasable_to", "tlp", "victim_sensitive", "compartment", "predicate", "reliability",
-              "validity", "agency")
 
 
 def entity_id(dataset: str, source_record: str, key: str, indices: tuple[int, ...] = ()) -> str:
@@ -119,8 +126,11 @@ class MappingLoader:
         else:
             raise IngestError(ctx.path, f"mapping {m.source}: format {m.format} is read by the FtM loader")
         evaluator = ChunkEvaluator(m, ctx, self.today)
-        for rc in chunks:
-            yield evaluator.evaluate(rc)
+        try:
+            for rc in chunks:
+                yield evaluator.evaluate(rc)
+        finally:
+            evaluator.close()
 
 
 class ChunkEvaluator:
@@ -140,6 +150,10 @@ class ChunkEvaluator:
                                     prov.compartment, prov.predicate or intel.predicate,
                                     prov.reliability, prov.validity, prov.agency)
         self.record_id = mapping.record_id.renderer() if mapping.record_id else None
+        self.builder = StatementBuilder(prov, self.review_by)
+        # Small numbers for entity keys and sources, shared by the chunks of the file.
+        self.ent_codes: dict[str, int] = {}
+        self.src_codes: dict[tuple[str, str, str, str, bool], int] = {}
         self.cleaners: dict[int, Cleaner] = {}
         self.caches: dict[int, dict[Any, tuple[str | None, str | None]]] = {}
         self.columns: dict[str, tuple[str, ...]] | None = None
@@ -152,6 +166,10 @@ class ChunkEvaluator:
                 self._compile(ent.observed)
         if mapping.observed:
             self._compile(mapping.observed)
+
+    def close(self) -> None:
+        """Free the statement builder (call when the file is done)."""
+        self.builder.close()
 
     # -- compilation --------------------------------------------------------------------------
     def _compile(self, s: Source) -> None:
@@ -206,8 +224,10 @@ class ChunkEvaluator:
 
         # Entities, in link order.
         frames: dict[tuple[FieldPath, ...], list[Item]] = {(): [(p, (), ch) for p, ch in enumerate(chains)]}
-        built: dict[str, dict[tuple[int, tuple[int, ...]], str]] = {}
-        pending: list[tuple[EntitySpec, list[Item], list[str], list[str], list[str | None], list[SourceValues], list[bool]]] = []
+        # Link targets: entity name → (row position, list indices) → the target's item number.
+        built: dict[str, dict[tuple[int, tuple[int, ...]], int]] = {}
+        n_items = 0
+        pending: list[Pending] = []
         for ent in m.entities:
             items = self._frame(ent.each, frames)
             if ent.when:
@@ -227,29 +247,34 @@ class ChunkEvaluator:
                     srecs = [render_e(it[2], it[1]) for it in items]
             else:
                 srecs = [rec_ids[it[0]] for it in items]
-            eids = [entity_id(self.dataset, sr, ent.name, it[1]) if sr is not None else "" for it, sr in zip(items, srecs, strict=True)]
+            # Entity ids are hashed in SQL with the statements (``statement_sql``); here an item is
+            # alive when it has a record id, and is known by its number within the chunk.
+            eids = [sr is not None for sr in srecs]
             vals: list[SourceValues] = []
             for s in ent.sources:
                 self._evaluate_source(s, items, eids, built, lines, rejected, reject_row, vals)
             # An entity exists when it has a value that is not a constant, and its required props.
-            has_value: set[int] = set()
-            by_prop: dict[str, set[int]] = {}
+            n_it = len(items)
+            has_value = np.zeros(n_it, dtype=bool)
+            by_prop: dict[str, np.ndarray] = {}
             for s, ks, _, _ in vals:
                 if s.value is None:
-                    has_value.update(ks)
-                by_prop.setdefault(s.prop, set()).update(ks)
+                    has_value[ks] = True
+                if s.prop not in by_prop:
+                    by_prop[s.prop] = np.zeros(n_it, dtype=bool)
+                by_prop[s.prop][ks] = True
             present = has_value
             for prop in ent.required:
-                lacking = has_value - by_prop.get(prop, set())
-                for k in sorted(lacking):
+                lacking = has_value & ~by_prop.get(prop, np.zeros(n_it, dtype=bool))
+                for k in np.flatnonzero(lacking).tolist():
                     rejected.append(Rejected(lines[items[k][0]], ent.name, f"{ent.schema} without {prop}",
                                              scope="entity"))
-                present = present - lacking
-            exists = [False] * len(items)
-            for k in present:
-                exists[k] = bool(eids[k])
+                present = present & ~lacking
+            exists_np = present & np.asarray(eids, dtype=bool)
+            exists = exists_np.tolist()
             if ent.name in self.link_targets:
-                built[ent.name] = {(it[0], it[1]): eids[k] for k, it in enumerate(items) if exists[k]}
+                built[ent.name] = {(items[k][0], items[k][1]): n_items + k for k in np.flatnonzero(exists_np).tolist()}
+            n_items += len(items)
             ent_obs = (self._observed(ent.observed, items, lines, rejected) if ent.observed is not None
                        else [observed[it[0]] for it in items])
             srec_text = [sr or "" for sr in srecs]
@@ -361,15 +386,15 @@ class ChunkEvaluator:
         self,
         s: Source,
         items: list[Item],
-        eids: list[str],
-        built: dict[str, dict[tuple[int, tuple[int, ...]], str]],
+        eids: list[bool],
+        built: dict[str, dict[tuple[int, tuple[int, ...]], int]],
         lines: list[int],
         rejected: list[Rejected],
         reject_row: Callable[..., None],
         vals: list[SourceValues],
     ) -> None:
         ks: list[int] = []
-        vs: list[str] = []
+        vs: list[Any] = []
         raws_out: list[str | None] = []
         if s.entity is not None:
             target = built[s.entity]
@@ -383,7 +408,6 @@ class ChunkEvaluator:
                     if tid is not None:
                         ks.append(k)
                         vs.append(tid)
-                        raws_out.append(None)
                     continue
                 raw = iget(ch)
                 refs = raw if isinstance(raw, list) else [raw]
@@ -401,20 +425,23 @@ class ChunkEvaluator:
                         continue
                     ks.append(k)
                     vs.append(tid)
-                    raws_out.append(None)
-            vals.append((s, ks, vs, raws_out))
+            vals.append((s, np.asarray(ks, dtype=np.int64), np.asarray(vs, dtype=np.int64), None))
             return
         if s.value is not None:
-            ks = [k for k in range(len(items)) if eids[k]]
             value, reason = self.cleaners[id(s)](s.value, None)
             if value is not None:
-                vals.append((s, ks, [value] * len(ks), [s.value] * len(ks)))
+                kk = np.flatnonzero(np.asarray(eids, dtype=bool))
+                vals.append((s, kk, pa.repeat(pa.scalar(value, pa.string()), len(kk)),
+                             pa.repeat(pa.scalar(s.value, pa.string()), len(kk))))
             return
         col = self._raw_column(s, items)
         hget = s.country_field.getter() if s.country_field is not None else None
-        if s.split is None and all(v is None or type(v) is str for v in col):
-            self._clean_column(s, col, [hget(it[2]) for it in items] if hget is not None else None,
-                               lines, items, rejected, reject_row, vals)
+        if s.split is None and (self.columns is not None or all(v is None or type(v) is str for v in col)):
+            hints = None
+            if hget is not None:
+                hcol = self._plain_column(s.country_field, items) if s.country_field is not None else None
+                hints = hcol if hcol is not None else [hget(it[2]) for it in items]
+            self._clean_column(s, col, hints, lines, items, rejected, reject_row, vals)
             return
         # General path: lists (JSON), numbers and booleans, values to split.
         cl = self.cleaners[id(s)]
@@ -444,7 +471,8 @@ class ChunkEvaluator:
                 ks.append(k)
                 vs.append(value)
                 raws_out.append(text)
-        vals.append((s, ks, vs, raws_out))
+        vals.append((s, np.asarray(ks, dtype=np.int64), pa.array(vs, type=pa.string()),
+                     pa.array(raws_out, type=pa.string())))
 
     def _raw_column(self, s: Source, items: list[Item]) -> list[Any]:
         """The raw values of ``s`` for every item, in one pass (the fast path for plain fields)."""
@@ -499,153 +527,240 @@ class ChunkEvaluator:
     def _clean_column(
         self,
         s: Source,
-        col: list[str | None],
-        hints: list[Any] | None,
+        col: list[str | None] | pa.Array,
+        hints: list[Any] | pa.Array | None,
         lines: list[int],
         items: list[Item],
         rejected: list[Rejected],
         reject_row: Callable[..., None],
         vals: list[SourceValues],
     ) -> None:
-        """Clean a column of text values through a per-source cache of distinct values.
+        """Clean a column of text values, each distinct value once, through a per-source cache.
 
-        Exports repeat values heavily (dates, countries, the same phone on many rows), so each
-        distinct value (with its country hint, for phones) is cleaned once per file; the cache is
-        dropped when it grows past ``SOURCE_CACHE`` entries so memory stays flat.
+        Exports repeat values heavily (dates, countries, the same phone on many rows): the column
+        is dictionary-encoded in Arrow, only its distinct values (with the row's country hint, for
+        phones) go through the Python cleaner, and the results are spread back with ``take``.
+        The cache lives for the file and is dropped past ``SOURCE_CACHE`` entries (flat memory).
         """
         cache = self.caches.setdefault(id(s), {})
         if len(cache) > SOURCE_CACHE:
             cache.clear()
-        keys: list[Any] = col if hints is None else list(zip(col, hints, strict=True))
+        arr = col if isinstance(col, pa.Array) else pa.array(col, type=pa.string())
+        if hints is None:
+            keys = arr
+        else:
+            harr = hints if isinstance(hints, pa.Array) else pa.array(
+                [h if isinstance(h, str) else None for h in hints], type=pa.string())
+            # (text, hint) as one key; a row without a hint keeps an empty one.
+            keys = pc.binary_join_element_wise(arr, pc.fill_null(harr, ""), "\x00")
+        enc = keys.dictionary_encode()
+        distinct = enc.dictionary.to_pylist()
         cl = self.cleaners[id(s)]
-        for key in set(keys).difference(cache):
-            text, hint = (key, None) if hints is None else key
-            cache[key] = (None, None) if text is None or text == "" else cl(text, hint)
-        res = list(map(cache.__getitem__, keys))
-        ks = [k for k, r in enumerate(res) if r[0] is not None]
-        vs = [v for r in res if (v := r[0]) is not None]
-        raws = [col[k] for k in ks]
-        vals.append((s, ks, vs, raws))
-        if any(r[1] is not None for r in res):
-            for k, r in enumerate(res):
-                if r[1] is None:
-                    continue
+        cleaned: list[str | None] = []
+        reasons: list[str | None] = []
+        for key in distinct:
+            hit = cache.get(key)
+            if hit is None:
+                if hints is None:
+                    text, hint = key, None
+                else:
+                    text, _, hint = key.partition("\x00")
+                hit = cache[key] = (None, None) if not text else cl(text, hint or None)
+            cleaned.append(hit[0])
+            reasons.append(hit[1])
+        indices = enc.indices
+        values = pa.array(cleaned, type=pa.string()).take(indices)
+        mask = values.is_valid()
+        ks = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
+        vals.append((s, ks, values.filter(mask), arr.filter(mask)))
+        if any(r is not None for r in reasons):
+            why = pa.array(reasons, type=pa.string()).take(indices)
+            for k in np.flatnonzero(why.is_valid().to_numpy(zero_copy_only=False)).tolist():
+                reason = why[k].as_py()
                 pos = items[k][0]
-                text = col[k] or ""
+                text = arr[k].as_py() or ""
                 if s.on_error == "drop":
-                    rejected.append(Rejected(lines[pos], _field_name(s), r[1], value=text[:500], scope="value"))
+                    rejected.append(Rejected(lines[pos], _field_name(s), reason, value=text[:500], scope="value"))
                 elif s.on_error == "reject_row":
-                    reject_row(pos, _field_name(s), r[1], text[:500])
+                    reject_row(pos, _field_name(s), reason, text[:500])
 
-    def _emit(self, pending: list[Any], bad: set[int], row_ctx: list[RowCtx]) -> dict[str, list[Any]]:
-        eid_c: list[str] = []
-        schema_c: list[str] = []
-        prop_c: list[str] = []
-        ptype_c: list[str] = []
-        value_c: list[str] = []
-        orig_c: list[str | None] = []
-        srec_c: list[str] = []
-        obs_c: list[str | None] = []
-        ctx_c: list[RowCtx] = []
-        vic_c: list[bool] = []
-        uniform = len({id(c) for c in row_ctx}) <= 1
-        for ent, items, eids, srecs, obs, vals, exists in pending:
-            skip = [not exists[k] or items[k][0] in bad for k in range(len(items))]
+    def _emit(self, pending: list[Pending], bad: set[int], row_ctx: list[RowCtx]) -> pa.Table:
+        """The chunk's statements as an Arrow table in ``STATEMENT_COLUMNS`` order.
+
+        Python decides which facts are written (refused rows, ``once`` and ``dedupe`` entities),
+        with NumPy masks, and hands over only what varies per fact: its item, its source, its value
+        and raw value (Arrow arrays). The items (record id, list indices, observed date, row) and
+        sources (schema, property, type) are small tables; ``StatementBuilder`` joins them, hashes
+        entity and statement ids and broadcasts the batch's provenance and handling in DuckDB.
+        """
+        item_ent: list[int] = []
+        srec_all: list[str] = []
+        idx_all: list[str | None] = []
+        obs_all: list[str | None] = []
+        pos_all: list[int] = []
+        st_item: list[Any] = []
+        st_src: list[Any] = []
+        st_target: list[Any] = []
+        value_c: list[pa.Array] = []
+        raw_c: list[pa.Array] = []
+        bad_np = np.zeros(len(row_ctx) + 1, dtype=bool)
+        if bad:
+            bad_np[list(bad)] = True
+        for ent, items, _alive, srecs, obs, vals, exists in pending:
+            base = len(srec_all)
+            item_ent.append(self._code(self.ent_codes, ent.name))
+            item_ent.append(len(items))
+            srec_all.extend(srecs)
+            idx_all.extend([".".join(map(str, it[1])) if it[1] else None for it in items])
+            obs_all.extend(obs)
+            pos = [it[0] for it in items]
+            pos_all.extend(pos)
+            skip = ~np.asarray(exists, dtype=bool)
+            if bad:
+                skip |= bad_np[np.asarray(pos, dtype=np.int64)]
             if ent.once:
                 seen = self.state.seen.setdefault(ent.name, set())
-                for k in range(len(items)):
-                    if skip[k]:
-                        continue
+                for k in np.flatnonzero(~skip).tolist():
                     if srecs[k] in seen:
                         skip[k] = True
                     else:
                         seen.add(srecs[k])
-            schema = ent.schema
-            ent_victim = ent.victim_sensitive
             written = self.state.written.setdefault(ent.name, set()) if ent.dedupe else None
             if written is not None and len(written) > SOURCE_CACHE * 10:
                 # Bounded memory: rows sharing a record sit close together in an export, so
                 # forgetting old facts costs at most a repeated statement, never a lost one.
                 written.clear()
-            any_skip = any(skip)
+            item_rec: np.ndarray | None = None
             for s, ks, vs, raws in vals:
-                if not ks:
+                if not len(ks):
                     continue
-                if any_skip or written is not None:
-                    keep = [j for j, k in enumerate(ks) if not skip[k]]
-                    if written is not None:
-                        # A record shared by many rows (an encounter event): write each fact once.
-                        kept = []
-                        for j in keep:
-                            key = hash((eids[ks[j]], s.prop, vs[j]))
-                            if key not in written:
-                                written.add(key)
-                                kept.append(j)
-                        keep = kept
-                    ks = [ks[j] for j in keep]
-                    vs = [vs[j] for j in keep]
-                    raws = [raws[j] for j in keep]
+                link = s.entity is not None
+                keep = ~skip[ks]
+                if written is not None:
+                    if item_rec is None:
+                        item_rec = _codes([sr if not it[1] else f"{sr}\x1e{it[1]}" for sr, it in zip(srecs, items, strict=True)])
+                    keep = self._dedupe(written, s, ks, vs, keep, item_rec, items, srecs, srec_all, idx_all)
+                if not keep.all():
+                    ks = ks[keep]
+                    if link:
+                        vs = vs[keep]
+                    else:
+                        mask = pa.array(keep, type=pa.bool_())
+                        vs = vs.filter(mask)
+                        raws = raws.filter(mask) if raws is not None else None
                 n_s = len(ks)
                 if not n_s:
                     continue
-                eid_c.extend([eids[k] for k in ks])
-                schema_c.extend([schema] * n_s)
-                prop_c.extend([s.prop] * n_s)
-                ptype_c.extend([s.prop_type] * n_s)
-                value_c.extend(vs)
-                orig_c.extend([r if r != v else None for r, v in zip(raws, vs, strict=True)])
-                srec_c.extend([srecs[k] for k in ks])
-                obs_c.extend([obs[k] for k in ks])
-                if not uniform:
-                    ctx_c.extend([row_ctx[items[k][0]] for k in ks])
-                vic_c.extend([ent_victim or s.victim_sensitive] * n_s)
-        n = len(eid_c)
-        ds = self.dataset
-        sha1 = hashlib.sha1
-        ids = [
-            sha1(f"{ds}\x1f{r}\x1f{e}\x1f{p}\x1f{v}".encode()).hexdigest()
-            for r, e, p, v in zip(srec_c, eid_c, prop_c, value_c, strict=True)
-        ]
-        prov = self.ctx.provenance
-        dates = {v: (None if v is None else _iso_date(v)) for v in set(obs_c)}
-        obs_dates = list(map(dates.__getitem__, obs_c))
-        if uniform:
-            # One handling for the whole chunk (the usual case): constant columns, no gathering.
-            c0 = row_ctx[0] if row_ctx else self.default_ctx
-            ctx_cols = {name: [c0[i]] * n for i, name in enumerate(_CTX_NAMES)}
-        else:
-            ctx_cols = {name: [c[i] for c in ctx_c] for i, name in enumerate(_CTX_NAMES)}
-        victim = (ctx_cols["victim_sensitive"] if not any(vic_c)
-                  else [c or v for c, v in zip(ctx_cols["victim_sensitive"], vic_c, strict=True)])
-        cols: dict[str, list[Any]] = {
-            "id": ids,
-            "entity_id": eid_c,
-            "schema": schema_c,
-            "prop": prop_c,
-            "prop_type": ptype_c,
-            "value": value_c,
-            "original_value": orig_c,
-            "dataset": [ds] * n,
-            "source_file": [prov.source_file] * n,
-            "source_record": srec_c,
-            "agency": ctx_cols["agency"],
-            "batch_id": [prov.batch_id] * n,
-            "observed": obs_dates,
-            "ingested": [prov.ingested] * n,
-            "caveat": ctx_cols["caveat"],
-            "releasable_to": ctx_cols["releasable_to"],
-            "tlp": ctx_cols["tlp"],
-            "victim_sensitive": victim,
-            "compartment": ctx_cols["compartment"],
-            "predicate": ctx_cols["predicate"],
-            "reliability": ctx_cols["reliability"],
-            "validity": ctx_cols["validity"],
-            "submitting_agency": ([prov.submitting_agency] * n if prov.submitting_agency
-                                  else ctx_cols["agency"]),
-            "review_by": [self.review_by] * n,
+                src_no = self._code(self.src_codes, (ent.name, ent.schema, s.prop, s.prop_type,
+                                                      bool(ent.victim_sensitive or s.victim_sensitive)))
+                st_item.append(ks.astype(np.int32) + base)
+                st_src.append(np.full(n_s, src_no, dtype=np.int16))
+                if link:
+                    st_target.append(vs.astype(np.int32))
+                    value_c.append(pa.nulls(n_s, pa.string()))
+                    raw_c.append(pa.nulls(n_s, pa.string()))
+                else:
+                    st_target.append(np.full(n_s, -1, dtype=np.int32))
+                    value_c.append(vs)
+                    raw_c.append(raws if raws is not None else pa.nulls(n_s, pa.string()))
+        uniform = len({id(c) for c in row_ctx}) <= 1
+        dates = {v: (None if v is None else _iso_date(v)) for v in set(obs_all)}
+        ents_no = (np.repeat(np.asarray(item_ent[0::2], dtype=np.int16), item_ent[1::2]) if item_ent
+                   else np.zeros(0, dtype=np.int16))
+        tables = {
+            "items": pa.table({
+                "item": pa.array(np.arange(len(srec_all), dtype=np.int32)),
+                "ent": pa.array(ents_no, type=pa.int16()),
+                "srec": pa.array(srec_all, type=pa.string()),
+                "idx": pa.array(idx_all, type=pa.string()),
+                "obs": pa.array(list(map(dates.__getitem__, obs_all)), type=pa.date32()),
+                "pos": pa.array(pos_all, type=pa.int32()),
+            }),
+            "facts": pa.table({
+                "item": pa.array(np.concatenate(st_item) if st_item else np.zeros(0, np.int32), type=pa.int32()),
+                "src": pa.array(np.concatenate(st_src) if st_src else np.zeros(0, np.int16), type=pa.int16()),
+                "target": pa.array(np.concatenate(st_target) if st_target else np.zeros(0, np.int32),
+                                   type=pa.int32()),
+                "value": pa.concat_arrays(value_c) if value_c else pa.array([], pa.string()),
+                "raw": pa.concat_arrays(raw_c) if raw_c else pa.array([], pa.string()),
+            }),
+            "ents": pa.table({"ent": pa.array(list(self.ent_codes.values()), type=pa.int16()),
+                              "ekey": pa.array(list(self.ent_codes), type=pa.string())}),
+            "srcs": pa.table({
+                "src": pa.array(list(self.src_codes.values()), type=pa.int16()),
+                **{name: pa.array([k[i] for k in self.src_codes],
+                                  type=pa.bool_() if name == "svictim" else pa.string())
+                   for i, name in enumerate(("sent", "sschema", "sprop", "sptype", "svictim"))},
+            }),
         }
-        assert tuple(cols) == STATEMENT_COLUMNS
-        return cols
+        if not uniform:
+            tables["ctx"] = pa.table({
+                "pos": pa.array(np.arange(len(row_ctx), dtype=np.int32)),
+                **{name: pa.array([c[i] for c in row_ctx],
+                                  type=pa.bool_() if name == "victim_sensitive" else pa.string())
+                   for i, name in enumerate(CTX_COLUMNS)},
+            })
+        c0 = row_ctx[0] if row_ctx else self.default_ctx
+        return self.builder.build(tables, None if not uniform else c0)
+
+    @staticmethod
+    def _dedupe(
+        written: set[int],
+        s: Source,
+        ks: np.ndarray,
+        vs: Any,
+        keep: np.ndarray,
+        item_rec: np.ndarray,
+        items: list[Item],
+        srecs: list[str],
+        srec_all: list[str],
+        idx_all: list[str | None],
+    ) -> np.ndarray:
+        """``keep`` narrowed to the facts of a ``dedupe`` entity not written before in this file.
+
+        A record shared by many rows (an encounter event) repeats its facts on every row: each
+        fact (entity, property, value) is written once. An entity is known by its record id and
+        list indices (its id is their hash); a link's value by its target's. Only the first fact
+        of each (record, value) pair in the chunk is looked up in Python.
+        """
+        keep = keep.copy()
+        cand = np.flatnonzero(keep)
+        if not len(cand):
+            return keep
+        if s.entity is None:
+            codes = vs.take(pa.array(cand)).dictionary_encode().indices.to_numpy(zero_copy_only=False)
+        else:
+            codes = vs[cand]
+        codes = codes.astype(np.int64)
+        pair = item_rec[ks[cand]] * (int(codes.max()) + 1) + codes
+        _, first = np.unique(pair, return_index=True)
+        keep[:] = False
+        for j in first.tolist():
+            f = int(cand[j])
+            k = int(ks[f])
+            if s.entity is None:
+                v: Any = vs[f].as_py()
+            else:
+                t = int(vs[f])
+                v = (s.entity, srec_all[t], idx_all[t])
+            key = hash((srecs[k], items[k][1], s.prop, v))
+            if key not in written:
+                written.add(key)
+                keep[f] = True
+        return keep
+
+    @staticmethod
+    def _code(codes: dict[Any, int], key: Any) -> int:
+        """A small stable number for ``key`` (an entity or a source) within this file."""
+        n = codes.get(key)
+        if n is None:
+            n = codes[key] = len(codes)
+        return n
+
+def _codes(texts: list[str]) -> np.ndarray:
+    """Equal texts get equal numbers (dictionary encoding), as int64."""
+    enc = pa.array(texts, type=pa.string()).dictionary_encode()
+    return np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 @lru_cache(maxsize=C.CACHE_SIZE)
