@@ -16,12 +16,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from netcase import hooks
 from netcase.ingest.base import Chunk, IngestError, LoadContext, Loader, Rejected
 from netcase.ingest.registry import LoaderSet
 from netcase.model.marking import Marking
 from netcase.model.statement import Provenance
 from netcase.store import Store
+from netcase.store.duckdb import DuckDBStore
 
 QUARANTINE_COLUMNS = ("batch_id", "source_file", "row_number", "field", "reason", "value", "raw", "scope")
 SKIP_NAMES = {"truth"}  # the synthetic world's answers are never read by the pipeline
@@ -181,8 +184,16 @@ def ingest_file(
 
 
 def _write_chunk(store: Store, chunk: Chunk, batch_id: str, source_file: str, result: FileResult) -> None:
-    if chunk.statements and chunk.statements.get("id"):
-        result.statements += store.insert_columns("statements", chunk.statements)
+    st = chunk.statements
+    if isinstance(st, pa.Table):
+        if st.num_rows:
+            if isinstance(store, DuckDBStore):
+                # Arrow straight into DuckDB: no Python object per value.
+                result.statements += store.insert_columns("statements", st)
+            else:
+                result.statements += store.insert_columns("statements", st.to_pydict())
+    elif st and st.get("id"):
+        result.statements += store.insert_columns("statements", st)
     for table, columns in chunk.tables.items():
         result.table_rows += store.insert_columns(table, columns)
     if chunk.rejected:

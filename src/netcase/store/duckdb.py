@@ -44,13 +44,16 @@ class DuckDBStore(Store):
         # con.sql avoids the extra copy that a DB-API cursor makes when asked for Arrow.
         return self.con.sql(sql, params=list(params) or None).to_arrow_table()
 
-    def insert_columns(self, table: str, columns: dict[str, list[Any]]) -> int:
-        if not columns:
+    def insert_columns(self, table: str, columns: dict[str, list[Any]] | pa.Table) -> int:
+        if isinstance(columns, pa.Table):  # the ingest fast path hands over Arrow as it is
+            arrow = columns
+        elif not columns:
             return 0
-        arrow = pa.table(columns)
+        else:
+            arrow = pa.table(columns)
         if arrow.num_rows == 0:
             return 0
-        names = ", ".join(columns)
+        names = ", ".join(arrow.column_names)
         self.con.register("_netcase_insert", arrow)
         try:
             self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _netcase_insert")
