@@ -114,6 +114,8 @@ def test_network_graph_for_disruption(duck: Store) -> None:
     assert isinstance(g, ig.Graph)
     assert set(g.vs["name"]) == members_of(duck)[nid]
     assert set(g.vs.attributes()) >= {"name", "label", "role", "protected", "custody", "country"}
+    # The disruption planner reads ISO alpha-3 codes.
+    assert set(g.vs["country"]) == {"MEX"}
     assert not any(g.vs["protected"]) and g.ecount() > 0 and all(w > 0 for w in g.es["weight"])
     g2 = network_graph(duck, nid, Viewer.system(), include_protected=True)
     assert g2.vcount() >= g.vcount()
@@ -156,3 +158,43 @@ def test_tiny_world_recovers_organisations(tiny_world: Path, tmp_path: Path) -> 
     assert e["purity_top10"] >= 0.8
     assert e["protected_in_networks"] <= 0.02 * e["in_networks"] + 2
     s.close()
+
+
+def test_country_codes_become_alpha3() -> None:
+    from netcase.graph.load import iso_alpha3
+
+    assert [iso_alpha3(c) for c in ("mx", "GT", "slv", "us", "", None, "zz")] == ["MEX", "GTM", "SLV", "USA", None, None, None]
+
+
+def _people_world() -> World:
+    w = World()
+    for pid in ("COL", "RCV", "M1", "M2", "M3"):
+        w.person(pid, f"Person {pid}", phone=f"+52656{len(pid)}{ord(pid[-1])}1")
+    # A collector paid by three different relatives; a receiver paid three times by one sender.
+    for k in range(3):
+        w.person(f"REL-{k}", f"Relative {k}", "USA")
+        w.payment(f"PAY-C{k}", f"REL-{k}", "COL", 900.0, "AGENT-1", date(2025, 3, 2 + k))
+        w.payment(f"PAY-R{k}", "REL-9", "RCV", 200.0, "AGENT-2", date(2025, 3, 2 + k))
+    w.person("REL-9", "Relative Nine", "USA")
+    # Three case-report subjects, each with the report's own Organization entity of one name.
+    for k, name in enumerate(("Los Primos", "LOS PRIMOS", "los primos")):
+        w.add(f"ORG-{k}", "Organization", "name", name)
+        w.add(f"MEM-{k}", "Membership", "member", f"M{k + 1}")
+        w.add(f"MEM-{k}", "Membership", "organization", f"ORG-{k}")
+    return w
+
+
+def test_collectors_stay_and_organisation_names_link_members(duck: Store) -> None:
+    from netcase.graph.load import load_edges, load_nodes
+    from netcase.graph.project import project
+
+    _people_world().write(duck)
+    viewer = Viewer.system()
+    proj = project(load_edges(duck, viewer), load_nodes(duck, viewer), GraphConfig())
+    # Paid by three people: a collector, kept; paid by one: a client, left out; senders are clients.
+    assert "COL" not in proj.clients and "RCV" in proj.clients and "REL-0" in proj.clients
+    # Members filed under one organisation name (case, accents, spacing aside) are linked.
+    idx = {p: i for i, p in enumerate(proj.persons)}
+    w = proj.weights.toarray()
+    assert w[idx["M1"], idx["M2"]] > 0 and w[idx["M2"], idx["M3"]] > 0
+    assert "orgname:los primos" in set(proj.objects)

@@ -33,7 +33,7 @@ from typing import Any
 from scipy.stats import binomtest
 
 from netcase.graph.facts import Facts
-from netcase.graph.load import NodeInfo
+from netcase.graph.load import NodeInfo, iso_alpha3
 from netcase.graph.roles import MemberLinks
 from netcase.store import Store
 
@@ -198,7 +198,7 @@ def assess_network(
     reach_ids: list[str] = []
     for f in facts_here.values():
         for v, sid in f.props.get("country", []):
-            countries.add(v.upper())
+            countries.add(iso_alpha3(v) or v.upper())
             reach_ids.append(sid)
         for v, sid in f.props.get("nc:corridor", []):
             corridors.add(v)

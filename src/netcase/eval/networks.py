@@ -3,7 +3,8 @@
 - ``oracle_resolve``: fills ``resolved`` from ``truth/records.csv`` (each person mention's true
   person) — an *oracle* resolution, named as such, to measure the networks stage alone.
 - ``evaluate``: organisation recovery (ARI, NMI over true organisation members; a member in no
-  predicted network counts as a singleton), purity of the top 10 networks, role accuracy per role,
+  predicted network counts as a singleton; also over the members some agency recorded, since a
+  member absent from every record cannot be found), purity of the top 10 networks, role accuracy per role,
   ranking agreement (Spearman, NDCG@10) between priority order and truth's order.
 
 Truth's order ranks organisations by ``harm points + people moved / 100`` with harm points as in
@@ -118,6 +119,9 @@ def evaluate(store: Store, world: Path) -> dict[str, Any]:
         pred_net.setdefault(pid, nid)
         pred_role.setdefault(pid, role)
     org_members = [p for p, r in persons.items() if r["org_id"] and r["is_victim"] != "1" and r["role"] not in ("migrant", "victim", "relative")]
+    # Members no agency ever recorded (absent from truth/records.csv) cannot be found by any method:
+    # the figures are given over all members and over the recorded ones.
+    recorded = {r["person_id"] for r in _read(world / "truth" / "records.csv")}
     truth_lab = [persons[p]["org_id"] for p in org_members]
     pred_lab = [pred_net.get(p, f"single:{p}") for p in org_members]
     # Networks holding people outside every organisation (victims, relatives, bystanders).
@@ -170,6 +174,11 @@ def evaluate(store: Store, world: Path) -> dict[str, Any]:
         # The same over the members placed in some network: how well the found are grouped.
         "ari_found": ari([t for t, p in zip(truth_lab, pred_lab, strict=True) if not p.startswith("single:")],
                          [p for p in pred_lab if not p.startswith("single:")]),
+        "recorded_members": sum(1 for p in org_members if p in recorded),
+        "ari_recorded": ari([t for t, p in zip(truth_lab, org_members, strict=True) if p in recorded],
+                            [x for x, p in zip(pred_lab, org_members, strict=True) if p in recorded]),
+        "nmi_recorded": nmi([t for t, p in zip(truth_lab, org_members, strict=True) if p in recorded],
+                            [x for x, p in zip(pred_lab, org_members, strict=True) if p in recorded]),
         "purity_top10": float(np.mean(purity)) if purity else float("nan"),
         "outsiders_in_networks": outsiders, "protected_in_networks": protected_in,
         "spearman": rho, "spearman_found": rho_found, "ndcg10": _ndcg(full_order, gain),

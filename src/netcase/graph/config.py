@@ -24,6 +24,8 @@ KIND_WEIGHTS: dict[str, float] = {
     "iban": 1.0,
     "identifier": 0.9,
     "address": 0.5,
+    # The name an agency files a member's organisation under (Membership → Organization.name).
+    "orgname": 0.8,
     "Person": 1.0,  # direct person-person links (Associate, Family, UnknownLink)
     "Trip": 1.0,
     "Event": 1.0,
@@ -57,13 +59,19 @@ class GraphConfig:
     # Q3 + ``hub_iqr_k`` x IQR of all linking nodes); after a first Leiden pass, a node whose people
     # fall in at least ``hub_min_communities`` networks with no network holding ``hub_max_share``
     # of them is cut too (it glues unrelated groups) and Leiden runs again.
+    # A person paid by at least this many different people is a collector, not a client.
+    collector_min_payers: int = 3
     hub_abs_people: int = 150
     hub_min_people: int = 25
     hub_iqr_k: float = 3.0
     hub_min_communities: int = 3
     hub_max_share: float = 0.5
-    # Leiden (leidenalg, RBConfiguration = modularity with a resolution parameter).
+    # Leiden (leidenalg), run on each connected component: ``quality`` "modularity"
+    # (RBConfiguration with ``resolution``) or "cpm" (constant Potts with ``cpm_resolution``, a
+    # link density in weight units).
+    quality: str = "cpm"
     resolution: float = 2.0
+    cpm_resolution: float = 0.03
     seed: int = 42
     leiden_iterations: int = 10
     min_network_size: int = 3

@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from rigour.territories import get_territory
 
 from netcase.access.policy import statement_filter
 from netcase.access.viewer import Viewer
@@ -69,6 +71,22 @@ class NodeInfo:
     custody: dict[str, str]
     country: dict[str, str]
     last_date: date | None
+
+
+@lru_cache(maxsize=512)
+def iso_alpha3(code: str | None) -> str | None:
+    """ISO 3166 alpha-3 in upper case (``MEX``) from the alpha-2 code statements carry (FtM's country
+    type: ``mx``), an alpha-3 code, or None when the value is no known territory. The disruption
+    planner's jurisdiction rules and partner agreements speak alpha-3."""
+    text = (code or "").strip().lower()
+    if not text:
+        return None
+    if len(text) == 3 and text.isalpha():
+        return text.upper()
+    territory = get_territory(text)
+    if territory is None or not territory.alpha3:
+        return None
+    return str(territory.alpha3).upper()
 
 
 def fetch(store: Store, sql: str, params: Sequence[Any] = (), *, arrays: bool = False) -> dict[str, Any]:
@@ -256,6 +274,7 @@ def load_nodes(store: Store, viewer: Viewer, ids: Sequence[str] | None = None) -
             info.protected[cid] = "migrant"
         if people["custody"][i]:
             info.custody[cid] = people["custody"][i]
-        if people["country"][i]:
-            info.country[cid] = str(people["country"][i]).upper()
+        a3 = iso_alpha3(people["country"][i])
+        if a3:
+            info.country[cid] = a3
     return info

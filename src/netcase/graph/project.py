@@ -17,6 +17,7 @@ join networks nor bridge them.
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -40,18 +41,64 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.array(enc.dictionary.to_pylist(), dtype=object)
 
 
+# Node type of an organisation's recorded name (see ``organisation_names``).
+ORG_NAME = "orgname"
+_NODE_PREFIXES = frozenset((*VALUE_TYPES, ORG_NAME))
+
+
 def is_value_node(node: str) -> bool:
-    """True for a typed-value node id (``phone:+52…``), false for an entity id."""
+    """True for a typed-value node id (``phone:+52…``, ``orgname:los primos``), false for an entity id."""
     head, sep, _ = node.partition(":")
-    return bool(sep) and head in VALUE_TYPES
+    return bool(sep) and head in _NODE_PREFIXES
 
 
 def node_type(node: str, info: NodeInfo) -> str:
     """A value node's type (``phone``…) or an entity's schema (``Thing`` when unknown)."""
     head = node.split(":", 1)[0]
-    if head in VALUE_TYPES and ":" in node:
+    if head in _NODE_PREFIXES and ":" in node:
         return head
     return info.schema.get(node, "Thing")
+
+
+def _name_key(name: str) -> str:
+    """A name compared without case, accents or punctuation ("Los Güeros" = "LOS GUEROS")."""
+    flat = unicodedata.normalize("NFKD", name.casefold())
+    flat = "".join(ch for ch in flat if not unicodedata.combining(ch))
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in flat).split())
+
+
+def organisation_names(edges: Edges, info: NodeInfo) -> Edges:
+    """A link person → ``orgname:<name>`` for every membership an agency recorded.
+
+    Case reports name each subject's organisation, but every report makes its own Organization
+    entity (nothing resolves organisations), so a membership links its person to nobody. The
+    organisation's *name* is what the records share: two subjects an agency files under "Los
+    Primos" are linked through that name. Names collide (several organisations called "Los Primos"),
+    so a name node is weighted and cut like any shared object (``orgname`` weight, participation
+    rule); it is never cut for its reach alone (an organisation of 200 is named in 200 records)."""
+    is_member = edges.kind == "Membership.member"
+    is_org = edges.kind == "Membership.organization"
+    if not is_member.any() or not is_org.any():
+        return Edges.empty()
+    org_of = dict(zip(edges.src[is_org].tolist(), edges.dst[is_org].tolist(), strict=True))
+    sample_of = dict(zip(edges.src[is_org].tolist(), edges.sample[is_org].tolist(), strict=True))
+    src: list[str] = []
+    dst: list[str] = []
+    keep: list[int] = []
+    samples: list[str] = []
+    for k, (m, person) in enumerate(zip(edges.src[is_member].tolist(), edges.dst[is_member].tolist(), strict=True)):
+        org = org_of.get(m)
+        name = info.label.get(org, "") if org is not None and info.schema.get(org) == "Organization" else ""
+        key = _name_key(name) if name and name != org else ""
+        if key:
+            src.append(person)
+            dst.append(f"{ORG_NAME}:{key}")
+            keep.append(k)
+            samples.append(sample_of[m])
+    rows = np.flatnonzero(is_member)[keep] if keep else np.array([], dtype=np.int64)
+    return Edges(np.array(src, dtype=object), np.array(dst, dtype=object),
+                 np.full(len(src), "Membership.organization", dtype=object), edges.count[rows],
+                 edges.last_seen[rows], np.array(samples, dtype=object))
 
 
 @dataclass
@@ -120,11 +167,16 @@ NEUTRAL_KINDS = frozenset({"Identification.holder", "Passport.holder"})
 PAYMENT_KINDS = frozenset({"Payment.payer", "Payment.beneficiary"})
 
 
-def customers(edges: Edges, src_t: np.ndarray, dst_t: np.ndarray) -> set[str]:
+def customers(edges: Edges, src_t: np.ndarray, dst_t: np.ndarray, collector_min_payers: int = 3) -> set[str]:
     """People whose only links to events and things are money transfers (besides their own identity
     documents): relatives paying a migrant's fee and the ordinary senders and receivers a
     money-service business serves. They are clients, not members: they must not pull a money
-    collector into a community of their own, nor form "networks" of family remittances."""
+    collector into a community of their own, nor form "networks" of family remittances.
+
+    Someone paid by ``collector_min_payers`` or more different people is not a client but a
+    collector (many unrelated senders to one receiver): a network's financier is often seen only
+    at the paying agent's counter. Collectors stay in the person graph; the payments still link
+    them to nobody (their payers are clients), but their phones, accounts and addresses do."""
     values = np.array(VALUE_TYPES, dtype=object)
     sp_, dp_ = src_t == "Person", dst_t == "Person"
     pp = sp_ & dp_
@@ -145,7 +197,17 @@ def customers(edges: Edges, src_t: np.ndarray, dst_t: np.ndarray) -> set[str]:
     for p in edges.src[pp].tolist() + edges.dst[pp].tolist():
         anything.add(p)
         other.add(p)
-    return anything - other
+    # Distinct payers per beneficiary, through the payments they share.
+    pay = edges.kind == "Payment.payer"
+    payers_of: dict[str, set[str]] = {}
+    for payment, payer in zip(edges.src[pay].tolist(), edges.dst[pay].tolist(), strict=True):
+        payers_of.setdefault(payment, set()).add(payer)
+    paid_by: dict[str, set[str]] = {}
+    ben = edges.kind == "Payment.beneficiary"
+    for payment, person in zip(edges.src[ben].tolist(), edges.dst[ben].tolist(), strict=True):
+        paid_by.setdefault(person, set()).update(payers_of.get(payment, ()))
+    collectors = {p for p, payers in paid_by.items() if len(payers - {p}) >= collector_min_payers}
+    return anything - other - collectors
 
 
 def project(edges: Edges, info: NodeInfo, cfg: GraphConfig) -> Projection:
@@ -155,10 +217,12 @@ def project(edges: Edges, info: NodeInfo, cfg: GraphConfig) -> Projection:
     is a shared phone, weak evidence between the guides), but only *active* people — neither
     protected nor paying clients — get rows in the person graph: victims and migrants never join
     or bridge a network."""
+    edges = Edges.concat([edges, organisation_names(edges, info)])
     w, src_t, dst_t = link_weights(edges, info, cfg)
     keep = edges.src != edges.dst
     src, dst, w, src_t, dst_t = edges.src[keep], edges.dst[keep], w[keep], src_t[keep], dst_t[keep]
-    clients = customers(Edges(src, dst, edges.kind[keep], edges.count[keep], edges.last_seen[keep], edges.sample[keep]), src_t, dst_t)
+    clients = customers(Edges(src, dst, edges.kind[keep], edges.count[keep], edges.last_seen[keep], edges.sample[keep]),
+                        src_t, dst_t, cfg.collector_min_payers)
     sp_ = src_t == "Person"
     dp_ = dst_t == "Person"
     persons = factorize(np.concatenate([src[sp_], dst[dp_]]))[1]
@@ -204,7 +268,10 @@ def project(edges: Edges, info: NodeInfo, cfg: GraphConfig) -> Projection:
     # "McAllen, Rio Grande Valley Sector"): a place where thousands live, not a shared address.
     is_place = np.array([t == "address" and not any(ch.isdigit() for ch in o) for o, t in zip(objects, otypes, strict=True)], dtype=bool)
     is_place &= direct >= 2
-    early = ~is_place & (direct >= cfg.hub_abs_people) & ~np.isin(otypes, EVENT_SCHEMATA)
+    # An organisation's name reaches as many people as it has members on record: only the
+    # participation rule (its people fall in several networks) can show it is shared.
+    named = otypes == ORG_NAME
+    early = ~is_place & (direct >= cfg.hub_abs_people) & ~np.isin(otypes, EVENT_SCHEMATA) & ~named
     hubs = [{"node_id": objects[j], "node_type": otypes[j], "people": int(direct[j]), "communities": None,
              "rule": "place", "reason": f"an address with no street number (a town or sector) shared by {direct[j]} people",
              "action": "cut"} for j in np.flatnonzero(is_place)]
@@ -215,7 +282,7 @@ def project(edges: Edges, info: NodeInfo, cfg: GraphConfig) -> Projection:
     E = _attach((B @ keep).tocsr(), (keep @ C @ keep).tocsr())
     reach = _reach(E, active, otypes)
     is_hub, limit = _hub_outliers(reach, cfg)
-    is_hub &= ~(is_place | early)
+    is_hub &= ~(is_place | early | named)
     for j in np.flatnonzero(is_hub):
         rule = "absolute" if reach[j] >= cfg.hub_abs_people else "outlier"
         why = (f"reaches {reach[j]} people (>= {cfg.hub_abs_people})" if rule == "absolute" else

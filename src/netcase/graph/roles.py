@@ -37,6 +37,8 @@ REPORTED: dict[str, str] = {
     "financier": "financier", "money collector": "financier", "money_collector": "financier",
     "collector": "financier", "cobrador": "financier", "financiero": "financier",
 }
+# Longest phrase first, so "stash house operator" wins over "operator"-like shorter keys.
+_REPORTED_LONGEST_FIRST = tuple(sorted(REPORTED.items(), key=lambda kv: -len(kv[0])))
 CATEGORY_ROLE = {"GUIDE": "guide", "DRIVER": "driver", "LOOKOUT": "lookout"}
 REPORTED_WEIGHT = 1.0
 REPORTED_CAP = 3
@@ -121,7 +123,8 @@ def infer_roles(
             if f is not None and schema in ("Membership", "UnknownLink", "Associate"):
                 # A link's own role text ("named by the interviewee as guide") is a recorded role.
                 for text in f.values("role"):
-                    hit = next((r for k, r in sorted(REPORTED.items(), key=lambda kv: -len(kv[0])) if k in text.lower()), None)
+                    low = text.lower()
+                    hit = next((r for k, r in _REPORTED_LONGEST_FIRST if k in low), None)
                     if hit:
                         rep[hit].extend(f.ids("role"))
             if "stash" in et or any("stash" in t for t in texts):
