@@ -11,15 +11,18 @@ from netcase.api.actions import guard
 from netcase.store import Store
 
 
-def get_store(request: Request) -> Store:
-    """The app's store, always used through the calling thread's own connection."""
+async def get_store(request: Request) -> Store:
+    """The app's store, always used through the calling thread's own connection.
+
+    ``async`` because it does no I/O: FastAPI then runs it on the event loop instead of handing it
+    to a worker thread (each hand-over costs a thread switch per request)."""
     return request.app.state.pool.local()  # type: ignore[no-any-return]
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
-def api_viewer(viewer: Annotated[Viewer | None, Depends(guard)]) -> Viewer:
+async def api_viewer(viewer: Annotated[Viewer | None, Depends(guard)]) -> Viewer:
     """The caller's viewer, already authenticated and authorised for the endpoint by ``guard``
     (the same dependency every API router carries, computed once per request)."""
     if viewer is None:

@@ -207,17 +207,17 @@ def entity(store: Store, viewer: Viewer, entity_id: str) -> EntityView | None:
     cond, params = statement_filter(viewer, "s")
     marks = ", ".join("?" for _ in members)
     rows = store.query_dicts(
-        f"{by_entity_sql(marks)}SELECT s.*, ({cond}) AS _visible FROM s "
+        f"{by_entity_sql(marks)}SELECT s.*, ({cond}) AS _visible, "
+        f"s.entity_id IN (SELECT p.entity_id FROM protected_entities p) AS _shielded FROM s "
         f"WHERE ({cond}) OR s.prop IN ({sql_list(FLAG_PROPS)})",
         [*members, *params, *params],
     )
     protected = {r["entity_id"] for r in rows if protects(r["prop"], r["value"])}
+    shielded = {r["entity_id"] for r in rows if r.pop("_shielded")}
     rows = sorted((r for r in rows if r.pop("_visible")),
                   key=lambda r: (r["prop"], r["value"], str(r["observed"] or ""), r["id"]))
     if not rows:
         return None
-    shielded = {str(r[0]) for r in store.query(
-        f"SELECT DISTINCT entity_id FROM protected_entities WHERE entity_id IN ({marks})", members)}
     return _assemble(canonical, members, rows, viewer, bool(protected | shielded), bool(shielded),
                      policy.pseudonym_secret(store) if shielded else b"")
 
