@@ -120,13 +120,19 @@ def build_networks(
                 obj_rows["network_id"].append(nid)
                 obj_rows["object_id"].append(o)
                 obj_rows["schema"].append(info.schema.get(o, "Thing"))
+    # Object -> networks, so each protected person is looked up through their own objects (not
+    # every person against every network: at large scale that product was most of the build).
+    nets_of: dict[str, list[str]] = defaultdict(list)
+    for nid, objs_ids in net_objects.items():
+        for o in objs_ids:
+            nets_of[o].append(nid)
     for pid, objs_set in proj.protected_attach.items():
-        for nid, objs_ids in net_objects.items():
-            if objs_set & objs_ids:
-                prot_rows["run_id"].append(run_id)
-                prot_rows["network_id"].append(nid)
-                prot_rows["entity_id"].append(pid)
-                prot_rows["category"].append(info.protected[pid])
+        found = sorted({nid for o in objs_set for nid in nets_of.get(o, ())})
+        for nid in found:
+            prot_rows["run_id"].append(run_id)
+            prot_rows["network_id"].append(nid)
+            prot_rows["entity_id"].append(pid)
+            prot_rows["category"].append(info.protected[pid])
 
     # Typed links and recorded roles of members, for roles and the assessment.
     all_members = {m for ms in net_members.values() for m in ms}
