@@ -79,7 +79,7 @@ def accuracy_one(scale: str, seed: int, noise: str, work: Path) -> dict[str, obj
         (sf, sr): c
         for sf, sr, c in store.query(
             "SELECT m.source_file, m.source_record, r.canonical_id FROM resolve_mentions m "
-            "JOIN resolved r ON r.entity_id = m.entity_id"
+            "JOIN resolved r ON r.entity_id = m.entity_id WHERE m.schema = 'Person'"
         )
     }
     s = score(pred, truth)
@@ -271,7 +271,8 @@ def _tree_usage(pid: int) -> tuple[int, float]:
         try:
             rss += int(Path(f"/proc/{p}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
             f = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            cpu += (int(f[11]) + int(f[12])) / tick
+            # utime + stime, and cutime + cstime of children already reaped (forked normalisers).
+            cpu += (int(f[11]) + int(f[12]) + int(f[13]) + int(f[14])) / tick
         except (OSError, IndexError, ValueError):
             continue
     return rss, cpu

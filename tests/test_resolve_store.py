@@ -5,17 +5,22 @@ from __future__ import annotations
 from netcase.eval.resolution import score
 from netcase.resolve.analyst import judge, review_queue
 from netcase.resolve.engine import resolve
-from netcase.resolve.sample import person_mentions, write_statements
+from netcase.resolve.sample import organisation_mentions, person_mentions, write_statements
 from netcase.store import Store
 
 
 def test_resolve_on_each_backend(store: Store) -> None:
     sample = list(person_mentions(120, seed=21))
+    companies = list(organisation_mentions(40, seed=21))
     write_statements(store, (m for m, _ in sample))
+    write_statements(store, (m for m, _ in companies), schema="Company")
     first = resolve(store)
     assert first.trained and first.mode == "full"
+    assert first.org_mentions == len(companies) and first.org_entities < len(companies)
     c = dict(store.query("SELECT entity_id, canonical_id FROM resolved"))
-    assert len(c) == len(sample)
+    assert len(c) == len(sample) + len(companies)
+    org_score = score({m.entity_id: c[m.entity_id] for m, _ in companies}, {m.entity_id: o for m, o in companies})
+    assert org_score.pair_precision >= 0.95, org_score
     s = score(c, {m.entity_id: p for m, p in sample})
     assert s.pair_precision >= 0.95, s
     assert s.pair_recall >= 0.6, s

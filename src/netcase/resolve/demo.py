@@ -1,4 +1,4 @@
-"""The demo's resolution step: person records → people, scored against the world's truth."""
+"""The demo's resolution step: person records → people (and organisations), scored against the truth."""
 
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ def demo_step(ctx: DemoContext) -> None:
         f"(model {result.model_id}{', trained by EM' if result.trained else ''}; "
         f"{result.pairs_scored:,} pairs scored in {result.seconds:.1f} s)"
     )
+    if result.org_mentions:
+        ctx.console.print(f"[bold]{result.org_mentions:,}[/] organisation records became "
+                          f"[bold]{result.org_entities:,}[/] organisations")
     world = ctx.state.get("world")
     truth_file = Path(str(world)) / "truth" / "records.csv" if world else None
     if truth_file is None or not truth_file.exists():
@@ -29,7 +32,7 @@ def demo_step(ctx: DemoContext) -> None:
         (sf, sr): c
         for sf, sr, c in ctx.store.query(
             "SELECT m.source_file, m.source_record, r.canonical_id FROM resolve_mentions m "
-            "JOIN resolved r ON r.entity_id = m.entity_id"
+            "JOIN resolved r ON r.entity_id = m.entity_id WHERE m.schema = 'Person'"
         )
     }
     s = score(pred, truth)

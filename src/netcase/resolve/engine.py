@@ -165,7 +165,7 @@ def resolve(
     trained = saved is None
     if saved is None:
         # u needs enough random pairs to see rare agreements; small stores need fewer than a million.
-        model_json = nm.train(session, max_pairs=min(1e6, max(1e5, 50.0 * table.num_rows)))
+        model_json = nm.train(session, max_pairs=min(1e6, max(1e5, 50.0 * table.num_rows)), table=table)
         model_id = save_model(store, model_json, table.num_rows)
         # Scoring with the freshly trained model must use exactly what is stored.
         session = nm.open_session(table, model_json, backend=backend)

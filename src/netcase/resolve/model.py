@@ -248,7 +248,7 @@ def open_session(
     return Session(linker, db_api, sdf)
 
 
-def train(session: Session, *, seed: int = 1, max_pairs: float = 1e6) -> str:
+def train(session: Session, *, seed: int = 1, max_pairs: float = 1e6, table: pa.Table | None = None) -> str:
     """Train by EM without labels and return the model as Splink JSON.
 
     The prior (two random records match) comes from pairs that share a document or a full name
@@ -265,13 +265,27 @@ def train(session: Session, *, seed: int = 1, max_pairs: float = 1e6) -> str:
     linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
     # EM on a bounded sample of the blocked pairs: its cost stays flat as the data grows.
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("given1", "surname1", "surname2"), fix_u_probabilities=True, max_pairs=max_pairs
-    )
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("dob", "country"), fix_u_probabilities=True, max_pairs=max_pairs
-    )
+    # A session whose blocking columns no two mentions share would stop Splink with an error (and
+    # leave the linker without the comparisons it set aside); it is skipped, its levels keep the
+    # other session's estimates or their starting values.
+    for cols in (("given1", "surname1", "surname2"), ("dob", "country")):
+        if table is None or _shares_values(table, cols):
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(*cols), fix_u_probabilities=True, max_pairs=max_pairs
+            )
     return model_json(session)
+
+
+def _shares_values(table: pa.Table, cols: tuple[str, ...]) -> bool:
+    """Whether two rows of ``table`` have the same non-null values in all of ``cols``."""
+    seen: set[tuple[Any, ...]] = set()
+    for key in zip(*(table.column(c).to_pylist() for c in cols), strict=True):
+        if any(v is None for v in key):
+            continue
+        if key in seen:
+            return True
+        seen.add(key)
+    return False
 
 
 def model_json(session: Session) -> str:
