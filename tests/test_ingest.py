@@ -459,3 +459,45 @@ def test_ids_hashed_in_sql_equal_the_reference_definitions(store: Store, tmp_pat
     assert documents == {entity_id(ds_hsi, "HSI-R-000001", "document", (0, 0))}
     holders = {r[7] for r in rows if r[2] == "cbp_encounters" and r[5] == "holder"}
     assert holders == {entity_id("cbp_encounters", "E000001", "person")}
+
+
+@pytest.mark.parametrize("chunk_rows", [3, 7, 25_000])
+def test_csv_reader_gives_python_csv_rows_and_line_numbers(tmp_path: Path, chunk_rows: int) -> None:
+    """Arrow parses plain blocks, Python's ``csv`` the rest; rows, line numbers and rejects must be
+    exactly what ``csv.reader`` gives for the whole file, whatever the chunking."""
+    from netcase.ingest.readers import read_csv
+
+    rows = [cbp_row(i) for i in range(1, 40)]
+    rows[5]["last_name"] = "NÚÑEZ, \"EL FLACO\""  # quotes
+    rows[11]["station"] = "Santa\nTeresa"  # a quoted newline: one row, two lines
+    rows[20]["station"] = "Ysleta\r\nStation"
+    path = write_csv(tmp_path / "cbp/encounters.csv", CBP_HEADER, rows)
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\r\n")
+    lines.insert(30, "")  # a blank line
+    lines.insert(33, "E999,too,few")  # a row of the wrong width
+    path.write_text("\r\n".join(lines), encoding="utf-8")
+
+    expected_rows = []
+    expected_bad = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        for rec in reader:
+            if len(rec) == len(header):
+                expected_rows.append((reader.line_num, dict(zip(header, rec, strict=True))))
+            elif rec:
+                expected_bad.append(reader.line_num)
+    chunks = list(read_csv(path, chunk_rows=chunk_rows))
+    got_rows = [r for ch in chunks for r in ch.rows]
+    assert got_rows == expected_rows
+    assert [r.row_number for ch in chunks for r in ch.rejected] == expected_bad
+    for ch in chunks:  # the column view agrees with the rows
+        assert ch.columns is not None
+        assert list(ch.columns["station"]) == [r["station"] for _, r in ch.rows]
+    # Latin-1 goes through the same paths.
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(text.encode("utf-8").decode("utf-8").encode("latin-1"))
+    assert [r for ch in read_csv(latin, chunk_rows=chunk_rows) for r in ch.rows][:3] == [
+        r for r in expected_rows if r[0] < 5
+    ][:3]

@@ -14,8 +14,12 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from netcase.ingest.base import IngestError, Rejected
 
@@ -85,46 +89,164 @@ def csv_header(path: Path, encoding: str = "auto", delimiter: str = ",", quotech
 def read_csv(
     path: Path, *, encoding: str = "auto", delimiter: str = ",", quotechar: str = '"', chunk_rows: int = CHUNK_ROWS
 ) -> Iterator[ReadChunk]:
-    """Rows of a CSV file as dicts keyed by the (stripped) header, ``chunk_rows`` at a time."""
-    with _open_text(path, encoding) as fh:
-        reader = csv.reader(fh, delimiter=delimiter, quotechar=quotechar)
-        try:
-            header = [h.strip() for h in next(reader)]
-        except StopIteration:
-            raise IngestError(path, "the file is empty (no header row)") from None
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise IngestError(path, f"cannot read the header: {exc}", row=1) from None
-        width = len(header)
+    """Rows of a CSV file as dicts keyed by the (stripped) header, ``chunk_rows`` at a time.
+
+    Each chunk is ``chunk_rows`` physical lines parsed by Arrow's C++ CSV parser when the lines
+    leave no doubt about where rows and lines meet (no quote character, no bare carriage return,
+    no blank line, every line a row of the header's width); otherwise Python's ``csv`` module
+    parses it, with the same results and line numbers. A quoted field that spans two chunks hands
+    the rest of the file to Python's reader.
+    """
+    if encoding == "auto":
+        encoding = detect_encoding(path)
+    header = csv_header(path, encoding, delimiter, quotechar)
+    qbyte = quotechar.encode(encoding if encoding != "utf-8-sig" else "utf-8")
+    try:
+        fh = path.open("rb")
+    except OSError as exc:
+        raise IngestError(path, f"cannot open: {exc.strerror or exc}") from None
+    with fh:
+        first = fh.readline()
+        line = 1  # lines consumed so far (the header)
+        if b"\r" in first.rstrip(b"\r\n") or qbyte in first:
+            # A header with quotes or odd line ends: leave the whole file to the Python reader.
+            fh.seek(0)
+            yield from _read_csv_python(path, fh, encoding, delimiter, quotechar, header, 0, chunk_rows, skip_header=True)
+            return
+        while True:
+            offset = fh.tell()
+            lines = list(islice(fh, chunk_rows))
+            if not lines:
+                return
+            data = b"".join(lines)
+            chunk = None
+            if qbyte not in data:
+                chunk = _arrow_block(data, len(lines), line, header, encoding, delimiter)
+            elif data.count(qbyte) % 2 == 0:
+                chunk = _python_block(path, data, line, header, encoding, delimiter, quotechar)
+            if chunk is None:
+                fh.seek(offset)
+                yield from _read_csv_python(path, fh, encoding, delimiter, quotechar, header, line, chunk_rows)
+                return
+            line += len(lines)
+            if chunk.count:
+                yield chunk
+
+
+def _decode(data: bytes, encoding: str) -> bytes:
+    """UTF-8 bytes for Arrow (which reads UTF-8 only)."""
+    if encoding in ("utf-8", "utf-8-sig", "utf8", "ascii"):
+        return data
+    return data.decode(encoding).encode("utf-8")
+
+
+def _arrow_block(
+    data: bytes, n_lines: int, line: int, header: list[str], encoding: str, delimiter: str
+) -> ReadChunk | None:
+    """A block of whole lines parsed by Arrow, or None when a line is not one row of the header's width."""
+    if b"\r" in data.replace(b"\r\n", b"") or b"\n\n" in data or b"\n\r\n" in data or data.startswith((b"\n", b"\r\n")):
+        return None  # blank lines or bare carriage returns: line numbers need the Python reader
+    if len(delimiter) != 1 or encoding not in ("utf-8", "utf-8-sig", "utf8", "ascii", "latin-1", "iso-8859-1", "cp1252"):
+        return None
+    try:
+        data = _decode(data, encoding)
+    except UnicodeDecodeError:
+        return None
+    invalid: list[Any] = []
+
+    def on_invalid(row: Any) -> str:
+        invalid.append(row)
+        return "skip"
+
+    names = [f"c{i}" for i in range(len(header))]  # header names may repeat; Python keeps the last
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=False, block_size=max(1 << 20, len(data) + 1)),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=False, escape_char=False,
+                                             newlines_in_values=False, ignore_empty_lines=False,
+                                             invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    if invalid or table.num_rows != n_lines:
+        return None
+    cols = {h: table.column(i).combine_chunks() for i, h in enumerate(header)}
+    py = {h: tuple(c.to_pylist()) for h, c in cols.items()}
+    keys = list(py)
+    records = zip(*py.values(), strict=True) if py else iter(())
+    rows = [(line + 1 + i, dict(zip(keys, rec, strict=True))) for i, rec in enumerate(records)]
+    return ReadChunk(rows=rows, columns=py)
+
+
+def _python_block(
+    path: Path, data: bytes, line: int, header: list[str], encoding: str, delimiter: str, quotechar: str
+) -> ReadChunk | None:
+    """A block of whole lines parsed by Python's ``csv``; None when a quoted field runs past its end."""
+    try:
+        text = data.decode(encoding if encoding != "utf-8-sig" else "utf-8")
+    except UnicodeDecodeError as exc:
+        raise IngestError(path, f"not valid {encoding} text: {exc}", row=line + 1) from None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quotechar, strict=True)
+    chunk = ReadChunk()
+    records: list[list[str]] = []
+    try:
+        for record in reader:
+            _take(chunk, records, record, header, line + reader.line_num, delimiter)
+    except csv.Error:
+        return None
+    chunk.columns = _transpose(header, records)
+    return chunk
+
+
+def _take(chunk: ReadChunk, records: list[list[str]], record: list[str], header: list[str], line: int,
+          delimiter: str) -> None:
+    """One parsed record into the chunk: a row, a skipped blank line or a rejected row."""
+    width = len(header)
+    if len(record) == width:
+        chunk.rows.append((line, dict(zip(header, record, strict=True))))
+        records.append(record)
+    elif not record or (len(record) == 1 and not record[0].strip()):
+        return  # blank line
+    else:
+        chunk.rejected.append(
+            Rejected(line, None, f"wrong number of columns ({len(record)}, header has {width})",
+                     raw=delimiter.join(record)[:RAW_LIMIT])
+        )
+
+
+def _read_csv_python(
+    path: Path, fh: Any, encoding: str, delimiter: str, quotechar: str, header: list[str], base: int,
+    chunk_rows: int, *, skip_header: bool = False,
+) -> Iterator[ReadChunk]:
+    """The rest of a CSV file (from ``fh``'s position, after ``base`` lines) by Python's ``csv``."""
+    text = io.TextIOWrapper(fh, encoding=encoding, newline="")
+    reader = csv.reader(text, delimiter=delimiter, quotechar=quotechar)
+    line = base
+    try:
+        if skip_header:
+            next(reader, None)
         chunk = ReadChunk()
-        rows = chunk.rows
         records: list[list[str]] = []
-        line = 1
-        try:
-            for record in reader:
-                line = reader.line_num
-                if len(record) == width:
-                    rows.append((line, dict(zip(header, record, strict=True))))
-                    records.append(record)
-                elif not record or (len(record) == 1 and not record[0].strip()):
-                    continue  # blank line
-                else:
-                    chunk.rejected.append(
-                        Rejected(line, None, f"wrong number of columns ({len(record)}, header has {width})",
-                                 raw=delimiter.join(record)[:RAW_LIMIT])
-                    )
-                if len(rows) >= chunk_rows:
-                    chunk.columns = _transpose(header, records)
-                    yield chunk
-                    chunk = ReadChunk()
-                    rows = chunk.rows
-                    records = []
-        except csv.Error as exc:
-            raise IngestError(path, f"cannot parse CSV: {exc}", row=line + 1) from None
-        except UnicodeDecodeError as exc:
-            raise IngestError(path, f"not valid {encoding} text: {exc}", row=line + 1) from None
-        if chunk.count:
-            chunk.columns = _transpose(header, records)
-            yield chunk
+        for record in reader:
+            line = base + reader.line_num
+            _take(chunk, records, record, header, line, delimiter)
+            if len(chunk.rows) >= chunk_rows:
+                chunk.columns = _transpose(header, records)
+                yield chunk
+                chunk = ReadChunk()
+                records = []
+    except csv.Error as exc:
+        raise IngestError(path, f"cannot parse CSV: {exc}", row=line + 1) from None
+    except UnicodeDecodeError as exc:
+        raise IngestError(path, f"not valid {encoding} text: {exc}", row=line + 1) from None
+    finally:
+        text.detach()
+    if chunk.count:
+        chunk.columns = _transpose(header, records)
+        yield chunk
 
 
 def _transpose(header: list[str], records: list[list[str]]) -> dict[str, tuple[str, ...]]:
