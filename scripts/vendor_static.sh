@@ -22,6 +22,9 @@ cp "$NM/topojson-client/dist/topojson-client.min.js" "$OUT/topojson-client.min.j
 # Base map: countries at 1:50m (Natural Earth via world-atlas) and U.S. states (us-atlas).
 cp "$NM/world-atlas/countries-50m.json" "$OUT/atlas/countries-50m.json"
 cp "$NM/us-atlas/states-10m.json" "$OUT/atlas/states-10m.json"
+# axe-core (a devDependency) is not copied: only the accessibility tests use it, reading it from
+# node_modules and evaluating it in the page, so the app never serves it.
+test -f "$NM/axe-core/axe.min.js" || echo "vendor_static: axe-core missing (dev only: tests/test_web_a11y.py skips)" >&2
 for pkg in htmx.org cytoscape chart.js leaflet topojson-client world-atlas us-atlas; do
   v=$(node -p "require('./$NM/$pkg/package.json').version")
   echo "$pkg $v"

@@ -251,3 +251,36 @@ def test_victim_services_sees_protected_people(session: Any) -> None:
     s = session("victim_services")
     s.login()
     assert "Victim services" in s.page.inner_text("main")
+
+
+def test_page_cache_reuses_an_answer_until_the_data_or_the_viewer_changes(store: Any, tiny_world: Path) -> None:
+    """The pages' aggregates are computed once per data version and viewer: a second load reuses
+    them, an ingest makes the next load recompute, and another viewer never gets the first one's."""
+    from netcase.access.viewer import Viewer
+    from netcase.ingest.engine import ingest_paths
+    from netcase.ingest.registry import default_loaders
+    from netcase.web.cache import PageCache, cached, data_version
+    from netcase.web.pages import schema_counts
+
+    cache = PageCache()
+    analyst = Viewer(user="a", agency="HSI", country="USA", roles=frozenset({"analyst"}))
+    partner = Viewer(user="m", agency="FGR", country="MEX", roles=frozenset({"partner_liaison"}))
+    calls: list[str] = []
+
+    def counts(viewer: Viewer) -> list[dict[str, Any]]:
+        calls.append(viewer.user)
+        return schema_counts(store, viewer)
+
+    before = data_version(store)
+    assert cached(cache, store, analyst, "home", (), lambda: counts(analyst)) == []
+    assert cached(cache, store, analyst, "home", (), lambda: counts(analyst)) == []
+    assert calls == ["a"]
+    ingest_paths(store, [tiny_world], default_loaders())
+    assert data_version(store) != before
+    fresh = cached(cache, store, analyst, "home", (), lambda: counts(analyst))
+    assert calls == ["a", "a"] and sum(c["facts"] for c in fresh) > 0
+    # The partner's answer is computed for the partner (only facts released to Mexico, under a
+    # sharing agreement), never taken from the analyst's entry.
+    theirs = cached(cache, store, partner, "home", (), lambda: counts(partner))
+    assert calls == ["a", "a", "m"]
+    assert theirs == schema_counts(store, partner) and theirs != fresh

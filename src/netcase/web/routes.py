@@ -107,6 +107,9 @@ def marking_text(row: dict[str, Any]) -> str:
 
 def register_pages(app: FastAPI) -> None:
     """Add the page routes and the log-in redirect to ``app``."""
+    from netcase.web.cache import PageCache
+
+    app.state.page_cache = PageCache()
 
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired) -> Response:
@@ -166,7 +169,8 @@ def register_pages(app: FastAPI) -> None:
     def home(request: Request, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
         from netcase.web import pages
 
-        return render(request, "home.html", viewer, title="Home", **pages.home_context(store, viewer))
+        return render(request, "home.html", viewer, title="Home",
+                      **pages.home_context(store, viewer, request.app.state.page_cache))
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_page(

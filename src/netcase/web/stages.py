@@ -20,6 +20,7 @@ from netcase.api import services
 from netcase.api.deps import StoreDep
 from netcase.api.security import ACCESS_WRITE_LOCK, audit, may, now, require
 from netcase.store import Store
+from netcase.web.cache import PageCache, cached, data_version
 from netcase.web.routes import PageViewer, render
 
 STAGES: dict[str, str] = {
@@ -83,6 +84,25 @@ def duplicate_candidates(store: Store, viewer: Viewer, view: Any) -> list[dict[s
     return out
 
 
+def filter_networks(rows: list[dict[str, Any]], *, district: str = "", corridor: str = "", country: str = "",
+                    link: str = "") -> list[dict[str, Any]]:
+    """The listed networks matching the filters (the tests of ``services.list_networks``, applied
+    to its unfiltered answer: a district, corridor or country the viewer's facts tie the network
+    to, a link type of its assessment)."""
+    out = []
+    for r in rows:
+        if district and district not in r["districts"]:
+            continue
+        if corridor and corridor not in r["corridors"]:
+            continue
+        if country and country.upper() not in r["countries"]:
+            continue
+        if link and link not in r.get("links", []):
+            continue
+        out.append(r)
+    return out
+
+
 def register_pages(app: FastAPI) -> None:
     """Add the stage pages to ``app``."""
     def unavailable(request: Request, viewer: Viewer, title: str, exc: services.StageUnavailable) -> HTMLResponse:
@@ -96,16 +116,25 @@ def register_pages(app: FastAPI) -> None:
         offset: Annotated[int, Query(ge=0, le=100000)] = 0,
     ) -> HTMLResponse:
         require(viewer, "read:networks")
+        cache: PageCache = request.app.state.page_cache
+        version = data_version(store)
         try:
-            rows = services.list_networks(store, viewer, district=district or None, corridor=corridor or None,
-                                          country=country or None, link=link or None)
-            options = services.facet_options(store, viewer)
+            # The whole ranked list and the filter options are computed once per data version and
+            # viewer; a filter or another page of the list is then a selection from it.
+            every = cached(cache, store, viewer, "networks:list", (), lambda: services.list_networks(store, viewer),
+                           version)
+            options = cached(cache, store, viewer, "networks:options", (),
+                             lambda: services.facet_options(store, viewer), version)
         except services.StageUnavailable as exc:
             return unavailable(request, viewer, "Priority networks", exc)
-        page = rows[offset : offset + PAGE]
-        activity = services.activity_by_month(store, viewer, [r["network_id"] for r in page])
+        rows = filter_networks(every, district=district, corridor=corridor, country=country, link=link)
+        page = [dict(r) for r in rows[offset : offset + PAGE]]
+        ids = tuple(r["network_id"] for r in page)
+        activity = cached(cache, store, viewer, "networks:activity", ids,
+                          lambda: services.activity_by_month(store, viewer, list(ids)), version)
         months = sorted({m for a in activity.values() for m in a})
-        legal = services.legal_status_by_network(store, viewer, [r["network_id"] for r in page])
+        legal = cached(cache, store, viewer, "networks:legal", ids,
+                       lambda: services.legal_status_by_network(store, viewer, list(ids)), version)
         for r in page:
             r["spark"] = [activity.get(r["network_id"], {}).get(m, 0) for m in months]
             r["legal"] = legal.get(r["network_id"])
@@ -119,7 +148,9 @@ def register_pages(app: FastAPI) -> None:
     def network_page(network_id: str, request: Request, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
         require(viewer, "read:networks")
         try:
-            detail = services.network_detail(store, viewer, network_id)
+            # One run's assessment of one network, as this viewer may see it: kept until a new run.
+            detail = cached(request.app.state.page_cache, store, viewer, "network", (network_id,),
+                            lambda: services.network_detail(store, viewer, network_id))
         except services.StageUnavailable as exc:
             return unavailable(request, viewer, "Network", exc)
         audit(store, viewer, "read:network", object_type="network", object_id=network_id, request=request,
@@ -202,7 +233,8 @@ def register_pages(app: FastAPI) -> None:
                     district: Annotated[str, Query(max_length=40)] = "") -> HTMLResponse:
         require(viewer, "read:trends")
         try:
-            report = services.trends(store, viewer, district=district or None)
+            report = cached(request.app.state.page_cache, store, viewer, "trends", (district,),
+                            lambda: services.trends(store, viewer, district=district or None))
         except services.StageUnavailable as exc:
             return unavailable(request, viewer, "District trends", exc)
         from netcase.report.charts import line_chart

@@ -45,18 +45,51 @@
       `<p>${e.statements.length} facts · <a href="/entities/${encodeURIComponent(e.id)}">full profile</a></p>`;
   }
 
+  // Above LARGE nodes the view trades detail for speed: edges hidden and a cached texture while
+  // the viewport moves, labels only once zoomed in far enough to read them, one device pixel per
+  // CSS pixel, and a cheap concentric layout (by degree) instead of the force-directed one.
+  const LARGE = 600;
+  let byTime = [];   // dated edges, oldest first
+  let shownUpTo = 0; // edges byTime[0 .. shownUpTo) are shown
+  let pending = false;
+
+  // The slider's cut-off moves over edges sorted by date, so a change touches only the edges
+  // between the old and the new cut-off, once per frame however fast the input events come.
   function applyTime() {
-    if (!cy || !dates.length) return;
-    const lo = new Date(dates[0]).getTime(), hi = new Date(dates[1]).getTime();
-    const t = lo + (hi - lo) * slider.value / 100;
-    const label = new Date(t).toISOString().slice(0, 10);
-    sliderOut.textContent = slider.value === "100" ? "all dates" : label;
-    cy.batch(() => {
-      cy.edges().forEach((e) => {
-        const d = e.data("date");
-        e.style("display", !d || slider.value === "100" || new Date(d).getTime() <= t ? "element" : "none");
+    if (!cy || !dates.length || pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      const lo = new Date(dates[0]).getTime(), hi = new Date(dates[1]).getTime();
+      const all = slider.value === "100";
+      const t = all ? Infinity : lo + (hi - lo) * slider.value / 100;
+      sliderOut.textContent = all ? "all dates" : new Date(t).toISOString().slice(0, 10);
+      let cut = 0;
+      while (cut < byTime.length && byTime[cut].t <= t) cut++;
+      if (cut === shownUpTo) return;
+      const changed = cy.collection(byTime.slice(Math.min(cut, shownUpTo), Math.max(cut, shownUpTo)).map((x) => x.e));
+      cy.batch(() => { if (cut > shownUpTo) changed.removeClass("later"); else changed.addClass("later"); });
+      shownUpTo = cut;
+    });
+  }
+
+  function relayout() {
+    if (!cy) return;
+    const visible = cy.elements().not(".later");
+    const large = cy.nodes().length > LARGE;
+    const options = large
+      ? { name: "concentric", concentric: (n) => n.degree(), levelWidth: () => 2, minNodeSpacing: 4,
+          animate: false, fit: true, padding: 20 }
+      : { name: "cose", animate: false, fit: true, padding: 20, randomize: false, numIter: 1000 };
+    performance.mark("netcase:layout-start");
+    const layout = visible.layout(options);
+    layout.one("layoutstop", () => {
+      requestAnimationFrame(() => {
+        performance.measure("netcase:layout", "netcase:layout-start");
+        status.dataset.layout = options.name;
       });
     });
+    layout.run();
   }
 
   async function load() {
@@ -64,35 +97,50 @@
     const r = await fetch(`/api/networks/${encodeURIComponent(id)}/graph`, { credentials: "same-origin" });
     if (!r.ok) { status.textContent = `The graph could not be loaded (HTTP ${r.status}).`; return; }
     const data = await r.json();
+    performance.mark("netcase:graph-data");
+    const large = data.nodes.length > LARGE;
+    // Colours and shapes are computed once here: style functions would run per element and frame.
+    for (const n of data.nodes) {
+      const d = n.data;
+      d.shape = d.harm ? "octagon" : (SHAPES[d.kind] || "ellipse");
+      d.colour = d.kind === "person" ? roleColour(d.role, d.protected) : (d.harm || d.hub ? "#fff" : "#bbb");
+    }
+    for (const e of data.edges) { if (e.data.date) e.data.t = new Date(e.data.date).getTime(); }
+    const settings = { large: LARGE, hideEdgesOnViewport: large, textureOnViewport: large, pixelRatio: large ? 1 : "auto",
+      motionBlur: false, labelsFromZoomedFontPx: large ? 8 : 0, relayout: large ? "concentric" : "cose" };
+    window.netcaseGraphSettings = settings;
     cy = cytoscape({
       container: el,
       elements: { nodes: data.nodes, edges: data.edges },
       layout: { name: "preset", fit: true, padding: 20 },
       minZoom: 0.05, maxZoom: 4, wheelSensitivity: 0.3,
-      hideEdgesOnViewport: data.nodes.length > 800, textureOnViewport: data.nodes.length > 800,
+      hideEdgesOnViewport: settings.hideEdgesOnViewport, textureOnViewport: settings.textureOnViewport,
+      pixelRatio: settings.pixelRatio, motionBlur: false,
       style: [
-        { selector: "node", style: { "background-color": "#bbb", shape: (n) => SHAPES[n.data("kind")] || "ellipse",
+        { selector: "node", style: { "background-color": "data(colour)", shape: "data(shape)",
           width: 10, height: 10, "border-width": 1, "border-color": "#333", label: "", "font-size": 9 } },
-        { selector: 'node[kind = "person"]', style: { width: 16, height: 16,
-          "background-color": (n) => roleColour(n.data("role"), n.data("protected")),
-          label: data.nodes.length <= 300 ? "data(label)" : "" } },
+        { selector: 'node[kind = "person"]', style: { width: 16, height: 16, label: "data(label)",
+          "min-zoomed-font-size": settings.labelsFromZoomedFontPx } },
         { selector: "node[?custody]", style: { "border-width": 3, "border-color": "#000", "border-style": "double" } },
-        { selector: "node[harm]", style: { shape: "octagon", "background-color": "#fff", "border-color": "#a50026",
-          "border-width": 3, width: 16, height: 16 } },
-        { selector: "node[?hub]", style: { "border-style": "dashed", "border-width": 2, "background-color": "#fff" } },
+        { selector: "node[?harm]", style: { "border-color": "#a50026", "border-width": 3, width: 16, height: 16 } },
+        { selector: "node[?hub]", style: { "border-style": "dashed", "border-width": 2 } },
         { selector: "node.target", style: { "border-width": 4, "border-color": "#a50026", label: "data(targetLabel)",
-          "font-size": 12, "font-weight": "bold", "text-background-color": "#fff", "text-background-opacity": 0.9 } },
+          "font-size": 12, "font-weight": "bold", "text-background-color": "#fff", "text-background-opacity": 0.9,
+          "min-zoomed-font-size": 0 } },
         { selector: "node:selected", style: { "overlay-color": "#ffbf47", "overlay-opacity": 0.5 } },
         { selector: "edge", style: { width: 1, "line-color": "#9aa8b3", "curve-style": "haystack", opacity: 0.7 } },
-        { selector: 'edge[kind = "link"]', style: { width: (e) => 1 + Math.min(4, e.data("weight") || 1), "line-color": "#56616b" } },
+        { selector: 'edge[kind = "link"]', style: { width: "mapData(weight, 0, 4, 1, 5)", "line-color": "#56616b" } },
+        { selector: "edge.later", style: { display: "none" } },
       ],
     });
+    cy.one("render", () => performance.mark("netcase:graph-drawn"));
     cy.on("tap", "node", (ev) => showProfile(ev.target));
     dates = data.dates || [];
+    byTime = cy.edges("[t]").toArray().map((e) => ({ e, t: e.data("t") })).sort((a, b) => a.t - b.t);
+    shownUpTo = byTime.length;
     if (dates.length) { slider.disabled = false; slider.addEventListener("input", applyTime); }
-    const people = data.nodes.filter((n) => n.data.kind === "person").length;
-    status.textContent = `${people} people and ${data.nodes.length - people} other nodes, ${data.edges.length} links` +
-      (data.cut_hubs.length ? `; ${data.cut_hubs.length} hub(s) cut` : "") + ".";
+    const again = document.getElementById("relayout");
+    if (again) { again.disabled = false; again.addEventListener("click", relayout); }
     // Keyboard and screen-reader users select nodes from the members table.
     document.querySelectorAll("#members a[data-node]").forEach((a) => {
       a.addEventListener("focus", () => {
@@ -101,6 +149,10 @@
       });
     });
     window.netcaseGraph = cy;
+    const people = data.nodes.filter((n) => n.data.kind === "person").length;
+    status.textContent = `${people} people and ${data.nodes.length - people} other nodes, ${data.edges.length} links` +
+      (data.cut_hubs.length ? `; ${data.cut_hubs.length} hub(s) cut` : "") + "." +
+      (large ? " Large graph: labels appear when you zoom in." : "");
   }
 
   let chart = null;

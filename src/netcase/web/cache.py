@@ -1,0 +1,102 @@
+"""Aggregates behind the pages, kept per data version and per viewer.
+
+Some pages summarise the whole store through the access policy (the home page's counts, the
+priority networks with their facets, activity and legal status, the district trends): each is a
+scan of every statement the viewer may read, seconds on the medium world. Their answer changes
+only when the data changes (an ingest, a resolution or network run, a case load, a sharing
+agreement recorded or revoked, a purge) or when the viewer changes (roles, compartments, country).
+So each answer is kept under a key made of
+
+- the data version: one cheap query of row counts and last-run times of the tables these pages
+  read, evaluated on every request, so a new run is seen at the next page load; and
+- the viewer itself (user, agency, country, roles, compartments): an answer computed for one
+  user is never shown to another, and the access policy is applied exactly as before, only not
+  re-run while nothing it reads has changed.
+
+The cache lives on the application (``app.state``), bounded, least recently used first out.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from netcase.access.viewer import Viewer
+from netcase.store import Store
+
+T = TypeVar("T")
+
+#: Table → the columns whose change marks new data (row count is always taken). Tables a stage
+#: has not created yet are left out; they join the version once they exist.
+VERSION_SOURCES: dict[str, tuple[str, ...]] = {
+    "statements": (),
+    "batches": ("max(finished)",),
+    "resolved": (),
+    "resolve_runs": ("max(finished)",),
+    "protected_entities": (),
+    "graph_runs": ("max(finished)",),
+    "networks": ("max(last_run)", "count(*) FILTER (WHERE status = 'active')"),
+    "network_assessments": (),
+    "investigations": ("count(*) FILTER (WHERE status = 'open')", "max(closed)"),
+    "case_targets": (),
+    "court_cases": (),
+    "defendants": ("count(disposition)",),
+    "forfeitures": (),
+    "legal_requests": ("count(decided)",),
+    "sharing_agreements": ("count(revoked_at)", "max(recorded_at)", "max(revoked_at)"),
+    "purges": (),
+}
+
+
+def data_version(store: Store) -> tuple[Any, ...]:
+    """Row counts and last-run times of the tables the cached pages read (one query)."""
+    present = {str(r[0]) for r in store.query(
+        "SELECT table_name FROM information_schema.tables WHERE table_name IN ("
+        + ", ".join("?" for _ in VERSION_SOURCES) + ")", list(VERSION_SOURCES))}
+    parts = []
+    for table, extra in VERSION_SOURCES.items():
+        if table in present:
+            parts.append(f"(SELECT row({', '.join(('count(*)', *extra))}) FROM {table})")
+    if not parts:
+        return ()
+    row = store.query("SELECT " + ", ".join(parts))[0]
+    return tuple(str(v) for v in row)
+
+
+class PageCache:
+    """A bounded map from (name, data version, viewer, arguments) to a computed answer."""
+
+    def __init__(self, max_entries: int = 512) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The answer stored under ``key``, computing and storing it on a miss."""
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return self._entries[key]  # type: ignore[no-any-return]
+        value = compute()
+        with self._lock:
+            self.misses += 1
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return value
+
+
+def cached(cache: PageCache, store: Store, viewer: Viewer, name: str, args: tuple[Hashable, ...],
+           compute: Callable[[], T], version: tuple[Any, ...] | None = None) -> T:
+    """``compute()`` for this viewer, reused while the data version is unchanged.
+
+    ``version`` may be passed when the caller has read it already in the same request.
+    """
+    key = (name, version if version is not None else data_version(store), viewer, args)
+    return cache.get(key, compute)
