@@ -673,8 +673,8 @@ class SearchBudget:
     """
 
     evaluations: int | None = None
-    base_seconds: float = 0.2
-    per_item_seconds: float = 40e-6
+    base_seconds: float = 0.1
+    per_item_seconds: float = 10e-6
     max_seconds: float = 5.0
     nominal_ns: float = 90.0
     overhead_ns: float = 4000.0
@@ -777,7 +777,7 @@ def optimised(
     Candidates: every seed order, the reverse-greedy order seeded by the best of them, the
     unseeded reverse greedy, and on networks of at most ``lookahead_limit`` nodes the
     one-step-lookahead greedy. The two best are then refined by :func:`anneal`, sharing the
-    ``budget`` (default :class:`SearchBudget`: about 0.2 s + 40 µs per node and edge).
+    ``budget`` (default :class:`SearchBudget`: about 0.1 s + 10 µs per node and edge).
     Returns the trimmed order and a note of where it came from.
     """
     cfg = budget or SearchBudget()
