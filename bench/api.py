@@ -69,7 +69,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(db: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(db: Path | str, port: int) -> subprocess.Popen[bytes]:
     """``netcase serve`` in its own process; returns once it answers."""
     import httpx
 
@@ -86,7 +86,7 @@ def start_server(db: Path, port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("the server did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
 
 
-def prepare(db: Path, clients: int) -> tuple[list[str], list[str], list[str]]:
+def prepare(db: Path | str, clients: int) -> tuple[list[str], list[str], list[str]]:
     """API tokens (one per client, for the analyst), entity ids and network ids to read."""
     from netcase.access import identity
     from netcase.access.viewer import Viewer
@@ -157,10 +157,14 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30.0, help="New requests are started for this long.")
     ap.add_argument("--timeout", type=float, default=900.0, help="Per-request timeout (s).")
     ap.add_argument("--workloads", default="entity,network", help="Comma-separated: entity, network.")
+    ap.add_argument("--section", default="api",
+                    help="Section of docs/benchmarks.md to write (one per configuration: api, api-postgres, …).")
+    ap.add_argument("--db", default=None,
+                    help="Serve this existing store instead (e.g. a postgresql:// URL holding the same world).")
     args = ap.parse_args()
     out = args.out or default_out(args.scale)
     t0 = time.perf_counter()
-    db = build_store(out, args.scale)
+    db: Path | str = args.db or build_store(out, args.scale)
     print(f"store ready in {time.perf_counter() - t0:.0f} s: {db}", flush=True)
     tokens, people, networks = prepare(db, args.clients)
     port = free_port()
@@ -197,9 +201,11 @@ def main() -> None:
             "machine is shared, so wall time is inflated while other jobs run).\n\n"
             + markdown_table(("workload", "clients", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors",
                               "wall s", "server CPU s", "client CPU s", "load"), rows))
-    write_section("api", "API latency (bench/api.py)", body,
+    title = "API latency (bench/api.py)" + ("" if args.section == "api" else f": {args.section}")
+    write_section(args.section, title, body,
                   command=f"python bench/api.py --scale {args.scale} --clients {args.clients} --seconds {args.seconds:g} "
-                          f"--workloads {args.workloads}")
+                          f"--workloads {args.workloads}" + (" --db URL" if args.db else "")
+                          + ("" if args.section == "api" else f" --section {args.section}"))
     os.environ.pop("NETCASE_DB", None)
 
 
