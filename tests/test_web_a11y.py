@@ -118,6 +118,14 @@ def test_login_page_has_no_serious_axe_violation_and_fits_a_laptop(session: Any)
     assert blocking(axe_violations(s.page)) == []
 
 
+def test_axe_catches_an_unlabelled_field_so_a_clean_result_means_something(session: Any) -> None:
+    s = session("analyst")
+    s.page.goto(s.base + "/login")
+    s.page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<input id=\"bare\">')")
+    found = blocking(axe_violations(s.page))
+    assert any(v["id"] == "label" and any("#bare" in n for n in v["nodes"]) for v in found), found
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_of_a_role_passes_axe_and_fits_1280_wide(session: Any, role: str) -> None:
     s = session(role)
