@@ -89,18 +89,25 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
     def build(
         db: DbOption = "netcase.duckdb",
         priority: Annotated[str | None, typer.Option(help="Priority weights (TOML) overriding the packaged ones.")] = None,
-        resolution: Annotated[float, typer.Option(help="Leiden resolution (higher: smaller networks).")] = 2.0,
+        quality: Annotated[str, typer.Option(help="Leiden objective: cpm (constant Potts) or modularity.")] = "cpm",
+        resolution: Annotated[float | None, typer.Option(
+            help="Leiden resolution (higher: smaller networks); default 0.03 for cpm, 2.0 for modularity.")] = None,
         json_out: JsonOption = False,
     ) -> None:
         """Build the graph, cut hubs, find networks, infer roles, assess; store one run."""
-        from dataclasses import asdict
+        from dataclasses import asdict, replace
 
         from netcase.graph.build import build_networks
         from netcase.graph.config import GraphConfig
 
+        if quality not in ("cpm", "modularity"):
+            raise typer.BadParameter(f"--quality must be cpm or modularity, not {quality!r}")
+        cfg = GraphConfig(quality=quality)
+        if resolution is not None:
+            cfg = (replace(cfg, cpm_resolution=resolution) if quality == "cpm" else replace(cfg, resolution=resolution))
         store = open_db(db, must_exist=True)
         try:
-            res = build_networks(store, config=GraphConfig(resolution=resolution), priority_file=priority,
+            res = build_networks(store, config=cfg, priority_file=priority,
                                  log=None if json_out else (lambda m: console.print(f"[dim]{m}[/]")))
         finally:
             store.close()
