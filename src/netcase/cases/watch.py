@@ -254,19 +254,6 @@ def _chunks(values: list[str], size: int = 1000) -> Iterable[list[str]]:
         yield values[i:i + size]
 
 
-def _unseen(store: Store, watch_id: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rows whose statements were not reported to this watch yet."""
-    if not rows:
-        return []
-    seen: set[str] = set()
-    for chunk in _chunks(sorted({r["id"] for r in rows})):
-        marks = ", ".join("?" for _ in chunk)
-        seen |= {r[0] for r in store.query(
-            f"SELECT statement_id FROM watch_seen WHERE watch_id = ? AND statement_id IN ({marks})",
-            [watch_id, *chunk])}
-    return [r for r in rows if r["id"] not in seen]
-
-
 @dataclass
 class _Watch:
     watch_id: str
@@ -328,7 +315,7 @@ def _candidates(store: Store, viewer: Viewer, batch_id: str | None, watches: lis
                                    [*bparams, *props]):
             rows[r["id"]] = r
     members = sorted(set().union(*families.values())) if families else []
-    for chunk in _chunks(members):
+    for chunk in _chunks(members, 5000):
         marks = ", ".join("?" for _ in chunk)
         for r in store.query_dicts(
                 f"SELECT {_COLS} FROM statements s WHERE {in_batch}(s.entity_id IN ({marks}) OR "
@@ -337,13 +324,56 @@ def _candidates(store: Store, viewer: Viewer, batch_id: str | None, watches: lis
     return list(rows.values())
 
 
-def _touches(w: _Watch, family: set[str] | None, r: dict[str, Any]) -> bool:
-    if w.kind == "phone":
-        return bool(r["prop_type"] == "phone" and r["value"] == w.value)
-    if w.kind in _IDENTIFIER_PROPS:
-        return r["prop"] in _IDENTIFIER_PROPS[w.kind] and normalize_token(r["value"]) == w.value
-    fam = family or set()
-    return r["entity_id"] in fam or (r["prop_type"] == "entity" and r["value"] in fam)
+def _match(watches: list[_Watch], families: dict[str, set[str]],
+           candidates: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The candidates each watch touches, through indexes of the candidates (not watches x rows)."""
+    by_entity: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_ref: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_phone: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_token: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    kind_of_prop = {prop: kind for kind, props in _IDENTIFIER_PROPS.items() for prop in props}
+    for r in candidates:
+        by_entity[r["entity_id"]].append(r)
+        if r["prop_type"] == "entity":
+            by_ref[r["value"]].append(r)
+        if r["prop_type"] == "phone":
+            by_phone[r["value"]].append(r)
+        if r["prop"] in kind_of_prop:
+            token = normalize_token(r["value"])
+            if token:
+                by_token[(kind_of_prop[r["prop"]], token)].append(r)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for w in watches:
+        if w.kind == "phone":
+            rows = by_phone.get(w.value, [])
+        elif w.kind in _IDENTIFIER_PROPS:
+            rows = by_token.get((w.kind, w.value), [])
+        else:
+            found: dict[str, dict[str, Any]] = {}
+            for member in families.get(w.watch_id, ()):
+                for r in (*by_entity.get(member, ()), *by_ref.get(member, ())):
+                    found[r["id"]] = r
+            rows = list(found.values())
+        if rows:
+            out[w.watch_id] = rows
+    return out
+
+
+def _remember_families(store: Store, watches: list[_Watch], families: dict[str, set[str]]) -> None:
+    """Keep each watch's family fingerprint with it (one UPDATE per 200 watches), so the next
+    resolution run can skip the watches it did not change."""
+    changed = []
+    for w in watches:
+        family = families.get(w.watch_id)
+        if family is not None and w.extra.get("family") != _family_print(family):
+            w.extra["family"] = _family_print(family)
+            changed.append(w)
+    for i in range(0, len(changed), 200):
+        part = changed[i:i + 200]
+        cases = " ".join("WHEN ? THEN ?" for _ in part)
+        store.execute(f"UPDATE watches SET extra = CASE watch_id {cases} END "
+                      f"WHERE watch_id IN ({', '.join('?' for _ in part)})",
+                      [*(v for w in part for v in (w.watch_id, json.dumps(w.extra))), *(w.watch_id for w in part)])
 
 
 def check_watches(
@@ -386,11 +416,8 @@ def check_watches(
             if w.extra.get("family") != fingerprint:  # else: the same mentions as at the last check
                 changed.append(w)
         watches = changed
-    for w in watches:
-        family = families.get(w.watch_id)
-        if batch_id is None and family is not None and w.extra.get("family") != _family_print(family):
-            w.extra["family"] = _family_print(family)
-            store.execute("UPDATE watches SET extra = ? WHERE watch_id = ?", (json.dumps(w.extra), w.watch_id))
+    if batch_id is None:
+        _remember_families(store, watches, families)
     alerts: list[dict[str, Any]] = []
     by_user: dict[str, list[_Watch]] = defaultdict(list)
     for w in watches:
@@ -407,22 +434,45 @@ def check_watches(
     return WatchCheck(alerts=alerts, skipped=sorted(skipped))
 
 
+def _seen(store: Store, watch_ids: list[str], statement_ids: list[str]) -> set[tuple[str, str]]:
+    """(watch, statement) pairs already reported, among these watches and statements."""
+    out: set[tuple[str, str]] = set()
+    wmarks = ", ".join("?" for _ in watch_ids)
+    for chunk in _chunks(statement_ids):
+        marks = ", ".join("?" for _ in chunk)
+        out |= {(r[0], r[1]) for r in store.query(
+            f"SELECT watch_id, statement_id FROM watch_seen WHERE watch_id IN ({wmarks}) AND statement_id IN ({marks})",
+            [*watch_ids, *chunk])}
+    return out
+
+
 def _report(store: Store, watches: list[_Watch], families: dict[str, set[str]], candidates: list[dict[str, Any]],
             now: datetime) -> list[dict[str, Any]]:
-    """Store and return the alerts of ``watches`` for the visible ``candidates`` not reported yet."""
+    """Store and return the alerts of ``watches`` for the visible ``candidates`` not reported yet
+    (one look-up of what was reported and one insert for all the watches together)."""
+    touched = _match(watches, families, candidates)
+    if not touched:
+        return []
+    seen = _seen(store, sorted(touched), sorted({r["id"] for rows in touched.values() for r in rows}))
     alerts: list[dict[str, Any]] = []
+    alert_rows: list[tuple[Any, ...]] = []
+    seen_watch: list[str] = []
+    seen_stmt: list[str] = []
     for w in watches:
-        rows = [r for r in candidates if _touches(w, families.get(w.watch_id), r)]
-        fresh = _unseen(store, w.watch_id, rows)
+        fresh = [r for r in touched.get(w.watch_id, []) if (w.watch_id, r["id"]) not in seen]
         if not fresh:
             continue
-        made, alert_rows = _alert_rows(w.watch_id, w.user, w.kind, w.value, fresh, now)
+        made, rows = _alert_rows(w.watch_id, w.user, w.kind, w.value, fresh, now)
         alerts.extend(made)
+        alert_rows.extend(rows)
         ids = sorted({r["id"] for r in fresh})
+        seen_watch.extend([w.watch_id] * len(ids))
+        seen_stmt.extend(ids)
+    if alert_rows:
         with store.transaction():
             store.insert_rows("watch_alerts", ("alert_id", "watch_id", "username", "created", "entity_id",
                                                "source_file", "agency", "batch_id", "changes"), alert_rows)
-            store.insert_columns("watch_seen", {"watch_id": [w.watch_id] * len(ids), "statement_id": ids})
+            store.insert_columns("watch_seen", {"watch_id": seen_watch, "statement_id": seen_stmt})
     return alerts
 
 
