@@ -50,19 +50,25 @@ VERSION_SOURCES: dict[str, tuple[str, ...]] = {
 }
 
 
-def data_version(store: Store) -> tuple[Any, ...]:
-    """Row counts and last-run times of the tables the cached pages read (one query)."""
-    present = {str(r[0]) for r in store.query(
+def present_tables(store: Store) -> frozenset[str]:
+    """Which of the version's tables this store has (a stage's tables exist once it has landed)."""
+    return frozenset(str(r[0]) for r in store.query(
         "SELECT table_name FROM information_schema.tables WHERE table_name IN ("
-        + ", ".join("?" for _ in VERSION_SOURCES) + ")", list(VERSION_SOURCES))}
-    parts = []
+        + ", ".join("?" for _ in VERSION_SOURCES) + ")", list(VERSION_SOURCES)))
+
+
+def data_version(store: Store, tables: frozenset[str] | None = None) -> tuple[Any, ...]:
+    """Row counts and last-run times of the tables the cached pages read.
+
+    One small query per table: together a few milliseconds, where one statement joining them all
+    costs several times that (DuckDB plans the scalar subqueries as joins)."""
+    present = present_tables(store) if tables is None else tables
+    out: list[Any] = []
     for table, extra in VERSION_SOURCES.items():
         if table in present:
-            parts.append(f"(SELECT row({', '.join(('count(*)', *extra))}) FROM {table})")
-    if not parts:
-        return ()
-    row = store.query("SELECT " + ", ".join(parts))[0]
-    return tuple(str(v) for v in row)
+            out.append((table, *(str(v) for v in store.query(f"SELECT {', '.join(('count(*)', *extra))} "
+                                                              f"FROM {table}")[0])))
+    return tuple(out)
 
 
 class PageCache:
@@ -74,6 +80,14 @@ class PageCache:
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self._tables: frozenset[str] | None = None
+
+    def version(self, store: Store) -> tuple[Any, ...]:
+        """The store's data version (which tables exist is read once: migrations make them all
+        when the store is opened)."""
+        if self._tables is None:
+            self._tables = present_tables(store)
+        return data_version(store, self._tables)
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The answer stored under ``key``, computing and storing it on a miss."""
@@ -98,5 +112,5 @@ def cached(cache: PageCache, store: Store, viewer: Viewer, name: str, args: tupl
 
     ``version`` may be passed when the caller has read it already in the same request.
     """
-    key = (name, version if version is not None else data_version(store), viewer, args)
+    key = (name, version if version is not None else cache.version(store), viewer, args)
     return cache.get(key, compute)

@@ -20,7 +20,7 @@ from netcase.api import services
 from netcase.api.deps import StoreDep
 from netcase.api.security import ACCESS_WRITE_LOCK, audit, may, now, require
 from netcase.store import Store
-from netcase.web.cache import PageCache, cached, data_version
+from netcase.web.cache import PageCache, cached
 from netcase.web.routes import PageViewer, render
 
 STAGES: dict[str, str] = {
@@ -117,7 +117,7 @@ def register_pages(app: FastAPI) -> None:
     ) -> HTMLResponse:
         require(viewer, "read:networks")
         cache: PageCache = request.app.state.page_cache
-        version = data_version(store)
+        version = cache.version(store)
         try:
             # The whole ranked list and the filter options are computed once per data version and
             # viewer; a filter or another page of the list is then a selection from it.
