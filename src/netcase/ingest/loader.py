@@ -57,6 +57,9 @@ Pending = tuple[EntitySpec, list[Item], list[bool], list[str], list[str | None],
 # (text, raw value of the source's country field or None) → (clean value, refusal reason)
 Cleaner = Callable[[str, Any], tuple[str | None, str | None]]
 SOURCE_CACHE = 200_000
+# A run of what Python's ``str.split()`` splits on (``str.isspace``), in RE2 syntax for Arrow.
+_WS_RUN = (r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}"
+           r"\x{205f}\x{3000}]+")
 
 
 def entity_id(dataset: str, source_record: str, key: str, indices: tuple[int, ...] = ()) -> str:
@@ -157,6 +160,7 @@ class ChunkEvaluator:
         self.cleaners: dict[int, Cleaner] = {}
         self.caches: dict[int, dict[Any, tuple[str | None, str | None]]] = {}
         self.columns: dict[str, tuple[str, ...]] | None = None
+        self.arrow_columns: dict[str, pa.Array] = {}
         self.link_targets = {s.entity for e in mapping.entities for s in e.links()}
         self.getters: dict[int, Callable[[Chain, tuple[int, ...]], Any]] = {}
         for ent in mapping.entities:
@@ -209,6 +213,7 @@ class ChunkEvaluator:
         # Row-level: record id, marking, compartment, 28 CFR 23 fields, observed date.
         rec_ids: list[str | None] = [None] * n
         self.columns = rc.columns
+        self.arrow_columns = {}
         if self.record_id is not None and m.record_id is not None:
             render = self.record_id
             fast_ids = self._template_column(m.record_id, [(p, (), ch) for p, ch in enumerate(chains)],
@@ -434,7 +439,11 @@ class ChunkEvaluator:
                 vals.append((s, kk, pa.repeat(pa.scalar(value, pa.string()), len(kk)),
                              pa.repeat(pa.scalar(s.value, pa.string()), len(kk))))
             return
-        col = self._raw_column(s, items)
+        col: Any = None
+        if s.template is not None and s.split is None:
+            col = self._template_arrow(s.template, items)
+        if col is None:
+            col = self._raw_column(s, items)
         hget = s.country_field.getter() if s.country_field is not None else None
         if s.split is None and (self.columns is not None or all(v is None or type(v) is str for v in col)):
             hints = None
@@ -523,6 +532,39 @@ class ChunkEvaluator:
         if not names:
             return [form() or None] * len(items)
         return out
+
+    def _template_arrow(self, tpl: Template, items: list[Item]) -> pa.Array | None:
+        """A template rendered over CSV columns in Arrow, blanks collapsed as ``str.split`` does;
+        None where that does not apply (JSON, nested items, a part that is not a plain column)."""
+        cols = self.columns
+        if cols is None or (items and items[0][1]):
+            return None
+        parts: list[Any] = []
+        for kind, part in tpl.parts:
+            if kind == "lit":
+                parts.append(pa.scalar(str(part), pa.string()))
+            elif kind == "field" and isinstance(part, FieldPath) and len(part.keys) == 1 and part.keys[0] in cols:
+                parts.append(self._arrow_column(part.keys[0]))
+            else:
+                return None
+        if not any(isinstance(p, pa.Array) for p in parts):
+            return None
+        n_rows = len(next(iter(cols.values()), ()))
+        if len(items) != n_rows:
+            take = pa.array([it[0] for it in items], type=pa.int64())
+            parts = [p.take(take) if isinstance(p, pa.Array) else p for p in parts]
+        joined = pc.binary_join_element_wise(*parts, "")
+        collapsed = pc.replace_substring_regex(joined, pattern=_WS_RUN, replacement=" ")
+        trimmed = pc.replace_substring_regex(collapsed, pattern="^ | $", replacement="")
+        return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+
+    def _arrow_column(self, name: str) -> pa.Array:
+        """A CSV column of the chunk as an Arrow array (converted once per chunk)."""
+        got = self.arrow_columns.get(name)
+        if got is None:
+            assert self.columns is not None
+            got = self.arrow_columns[name] = pa.array(self.columns[name], type=pa.string())
+        return got
 
     def _clean_column(
         self,
