@@ -7,6 +7,9 @@ client its own API token, and measures entity reads (``GET /api/entities/{id}``)
 ``medium`` world.
 
     .venv/bin/python bench/api.py --scale medium --clients 20 --seconds 30
+
+The same world on PostgreSQL: ``--copy-to-postgres URL`` copies the built store into an empty
+schema (URL with ``options=-csearch_path%3DSCHEMA``) and serves that; later runs pass ``--db URL``.
 """
 
 from __future__ import annotations
@@ -54,6 +57,38 @@ def build_store(out: Path, scale: str, seed: int = 7) -> Path:
     finally:
         store.close()
     return db
+
+
+def copy_to_postgres(db: Path, url: str) -> str:
+    """Copy the DuckDB store ``db`` table by table into the PostgreSQL store at ``url`` (migrated
+    there first; the schema in its search_path must be empty), so both stores serve the same world.
+    Returns ``url``."""
+    import duckdb
+
+    from netcase.store import open_store
+
+    pg = open_store(url)
+    source = duckdb.connect(str(db), read_only=True)
+    try:
+        mine = {r[0] for r in source.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        for (table,) in pg.query("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+                                 " ORDER BY table_name"):
+            if table == "schema_migrations" or table not in mine:
+                continue
+            theirs = [r[0] for r in pg.query("SELECT column_name FROM information_schema.columns WHERE table_schema ="
+                                             " current_schema() AND table_name = ? ORDER BY ordinal_position", (table,))]
+            have = {r[0] for r in source.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+                                                 [table]).fetchall()}
+            cols = [c for c in theirs if c in have]
+            pg.execute(f"DELETE FROM {table}")  # rows the migrations seeded
+            cur = source.execute(f"SELECT {', '.join(cols)} FROM {table}")
+            while rows := cur.fetchmany(50_000):
+                pg.insert_rows(table, cols, rows)
+        pg.execute("ANALYZE")
+    finally:
+        source.close()
+        pg.close()
+    return url
 
 
 def default_out(scale: str) -> Path:
@@ -159,12 +194,16 @@ def main() -> None:
     ap.add_argument("--workloads", default="entity,network", help="Comma-separated: entity, network.")
     ap.add_argument("--section", default="api",
                     help="Section of docs/benchmarks.md to write (one per configuration: api, api-postgres, …).")
+    ap.add_argument("--copy-to-postgres", default=None, metavar="URL",
+                    help="Copy the built DuckDB store into this PostgreSQL store (empty schema) and serve that.")
     ap.add_argument("--db", default=None,
                     help="Serve this existing store instead (e.g. a postgresql:// URL holding the same world).")
     args = ap.parse_args()
     out = args.out or default_out(args.scale)
     t0 = time.perf_counter()
     db: Path | str = args.db or build_store(out, args.scale)
+    if args.copy_to_postgres:
+        db = copy_to_postgres(Path(db), args.copy_to_postgres)
     print(f"store ready in {time.perf_counter() - t0:.0f} s: {db}", flush=True)
     tokens, people, networks = prepare(db, args.clients)
     port = free_port()
