@@ -279,24 +279,38 @@ def _tree_usage(pid: int) -> tuple[int, float]:
 
 
 def run_measured(cmd: list[str]) -> tuple[dict[str, object], float, float]:
-    """Run a child; its JSON result, the peak RSS (GB) and CPU seconds of its whole process tree."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak, cpu = 0, 0.0
-    while proc.poll() is None:
-        rss, c = _tree_usage(proc.pid)
-        peak, cpu = max(peak, rss), max(cpu, c)
-        time.sleep(0.5)
-    out, err = proc.communicate()
-    if proc.returncode:
-        raise RuntimeError(f"{cmd[3:]} failed:\n{err[-3000:]}")
-    return json.loads(out.strip().splitlines()[-1]), peak / 1024**3, cpu
+    """Run a child; its JSON result, the peak RSS (GB) and CPU seconds of its whole process tree.
+
+    The child writes to files, not pipes: Spark's progress output would fill a pipe nobody reads
+    while the tree is being polled, and the child would block on it forever.
+    """
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True)
+        peak, cpu = 0, 0.0
+        while proc.poll() is None:
+            rss, c = _tree_usage(proc.pid)
+            peak, cpu = max(peak, rss), max(cpu, c)
+            time.sleep(1.0)
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode:
+            raise RuntimeError(f"{cmd[3:]} failed:\n{err.read()[-3000:]}")
+        return json.loads(out.read().strip().splitlines()[-1]), peak / 1024**3, cpu
 
 
 def spark(args: argparse.Namespace) -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         db = f"{tmp}/spark.duckdb"
-        for backend in ("duckdb", "spark"):
+        backends = ["duckdb", "spark"]
+        if args.duckdb_row:
+            # Resume: a copy of a store the DuckDB step already resolved, and that step's row.
+            import shutil
+
+            shutil.copy(args.duckdb_row[0], db)
+            rows.append(json.loads(args.duckdb_row[1]))
+            backends = ["spark"]
+        for backend in backends:
             load_before = _load()
             r, peak, cpu = run_measured([sys.executable, "-c", SPARK_CHILD, str(args.size), db, backend])
             t = r["timings"]
@@ -339,6 +353,8 @@ def main() -> None:
     s.add_argument("--sizes", default="100000,300000,1000000")
     k = sub.add_parser("spark")
     k.add_argument("--size", type=int, default=100_000, help="person mentions (≈2 per person)")
+    k.add_argument("--duckdb-row", nargs=2, metavar=("STORE", "ROW_JSON"),
+                   help="resume with a store the DuckDB step resolved and that step's printed row")
     args = ap.parse_args()
     _ = resource
     {"accuracy": accuracy, "speed": speed, "spark": spark}[args.what](args)
