@@ -433,7 +433,7 @@ def main() -> None:
                  v["frame_p95"], v["settle"], v["slider_p50"], v["slider_max"])]
         body = (f"Network view in chromium (Playwright, headless, software rendering, 1280×800), {args.role} "
                  f"session; load average {load0:.1f}. The network: the `{args.scale}` world's largest networks "
-                 f"merged into one of ≥ {args.big_people:,} members in a copy of the store (the people and links "
+                 f"merged into one ({members:,} members; asked for ≥ {args.big_people:,}) in a copy of the store (the people and links "
                  "are the generator's; only the network boundary is widened); its elements are what "
                  "`/api/networks/{id}/graph` answers (server-side layout included; computed in-process, "
                  f"{made['cpu_seconds']:.0f} CPU s), handed to the app's network page (`{host}`"
