@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netcase.access.viewer import Viewer
-from netcase.graph.load import CHUNK, canonical_statements, fetch
+from netcase.graph.load import ID_CHUNK, canonical_statements, fetch, in_list
 from netcase.store import Store
 
 # Properties of objects the roles and the assessment read.
@@ -73,10 +73,9 @@ def load_facts(store: Store, viewer: Viewer, ids: Sequence[str]) -> dict[str, Fa
     props = ", ".join(f"'{p}'" for p in FACT_PROPS)
     out: dict[str, Facts] = {}
     ids = list(ids)
-    for i in range(0, len(ids), CHUNK):
-        chunk = ids[i : i + CHUNK]
-        marks = ", ".join("?" for _ in chunk)
+    for i in range(0, len(ids), ID_CHUNK):
+        chunk = ids[i : i + ID_CHUNK]
         cs, params = canonical_statements(
-            viewer, f"s.prop IN ({props}) AND coalesce(r.canonical_id, s.entity_id) IN ({marks})", chunk)
+            viewer, f"s.prop IN ({props}) AND {in_list('coalesce(r.canonical_id, s.entity_id)')}", [chunk], of=chunk)
         _collect(fetch(store, f"WITH cs AS ({cs}) SELECT cid, schema, prop, value, id FROM cs", params), out)
     return out

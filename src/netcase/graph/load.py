@@ -31,6 +31,9 @@ SUSPECT_ROLES = ("leader", "coordinator", "recruiter", "guide", "driver", "trans
                  "lookout", "money collector", "financier", "coyote", "pollero", "raitero", "enganchador",
                  "halcon", "halcón", "cobrador")
 CHUNK = 500
+#: Ids per query where they travel as one array parameter: each query is one filtered pass over
+#: the statements, so fewer, larger batches are cheaper.
+ID_CHUNK = 50_000
 
 
 @dataclass
@@ -103,11 +106,42 @@ def fetch(store: Store, sql: str, params: Sequence[Any] = (), *, arrays: bool = 
     return {c: [r[i] for r in rows] for i, c in enumerate(cols)}
 
 
-def canonical_statements(viewer: Viewer, where: str = "", params: Sequence[Any] = ()) -> tuple[str, list[Any]]:
+def _mentions_clause(ids: Sequence[str], referring: bool) -> tuple[str, list[Any]]:
+    """SQL narrowing ``s`` to the statements of the mentions of canonical ``ids`` (the ids
+    themselves and every entity resolved to one of them), and with ``referring`` also to the
+    statements whose entity-typed value is such a mention.
+
+    Written on ``s.entity_id``/``s.value`` (not on the joined canonical id) so the engine filters
+    the scan before joining the resolution: one pass over the statements for any number of ids,
+    where ``coalesce(r.canonical_id, s.entity_id) IN (…)`` joined every statement first, per chunk.
+    The ids travel as one array parameter (DuckDB and PostgreSQL both take a Python list).
+    """
+    mentions = ("(SELECT m FROM (SELECT unnest(CAST(? AS VARCHAR[])) AS m UNION "
+                "SELECT entity_id FROM resolved WHERE canonical_id IN (SELECT unnest(CAST(? AS VARCHAR[])))) x)")
+    ids = list(ids)
+    if not referring:
+        return f"s.entity_id IN {mentions}", [ids, ids]
+    return (f"(s.entity_id IN {mentions} OR (s.prop_type = 'entity' AND s.value IN {mentions}))",
+            [ids, ids, ids, ids])
+
+
+def canonical_statements(
+    viewer: Viewer, where: str = "", params: Sequence[Any] = (), *,
+    of: Sequence[str] | None = None, referring: bool = False,
+) -> tuple[str, list[Any]]:
     """SQL of the viewer's statements with canonical ids: ``id, cid, schema, prop, prop_type, value,
-    vcid, observed`` (``vcid``: the canonical id of an entity-typed value, else the value)."""
+    vcid, observed`` (``vcid``: the canonical id of an entity-typed value, else the value).
+
+    ``of`` narrows to the statements of those canonical ids' mentions (and with ``referring`` to
+    statements pointing at them) before anything else: give it whenever the ids are known, since
+    a condition on the canonical id alone makes the engine join every statement with the resolution.
+    """
     cond, fparams = statement_filter(viewer, "s")
     extra = f" AND ({where})" if where else ""
+    if of is not None:
+        clause, mparams = _mentions_clause(of, referring)
+        extra += f" AND {clause}"
+        params = [*params, *mparams]
     sql = (
         "SELECT s.id, coalesce(r.canonical_id, s.entity_id) AS cid, s.schema, s.prop, s.prop_type, "
         "s.value, CASE WHEN s.prop_type = 'entity' THEN coalesce(r2.canonical_id, s.value) "
@@ -119,8 +153,10 @@ def canonical_statements(viewer: Viewer, where: str = "", params: Sequence[Any] 
     return sql, [*fparams, *params]
 
 
-def _edges_sql(viewer: Viewer, where: str = "", params: Sequence[Any] = ()) -> tuple[str, list[Any]]:
-    cs, cparams = canonical_statements(viewer, where, params)
+def _edges_sql(
+    viewer: Viewer, where: str = "", params: Sequence[Any] = (), of: Sequence[str] | None = None,
+) -> tuple[str, list[Any]]:
+    cs, cparams = canonical_statements(viewer, where, params, of=of, referring=True)
     types = ", ".join(f"'{t}'" for t in VALUE_TYPES)
     sql = (
         f"WITH cs AS ({cs}) "
@@ -163,6 +199,12 @@ def _in(column: str, n: int) -> str:
     return f"{column} IN ({', '.join('?' for _ in range(n))})"
 
 
+def in_list(column: str) -> str:
+    """``column IN`` the values of one array parameter (bind a Python list): one parameter
+    however many ids, where ``IN (?, ?, …)`` needs one per id and PostgreSQL allows 65,535."""
+    return f"{column} IN (SELECT unnest(CAST(? AS VARCHAR[])))"
+
+
 def load_edges_around(store: Store, viewer: Viewer, seeds: Sequence[str], hops: int = 2) -> Edges:
     """The links within ``hops`` of ``seeds`` (canonical entity ids or value node ids), for one
     network's graph or a path search, without reading the whole graph."""
@@ -178,11 +220,11 @@ def load_edges_around(store: Store, viewer: Viewer, seeds: Sequence[str], hops: 
         found: list[Edges] = []
         ents = [t for t in todo if t.split(":", 1)[0] not in types]
         vals = [t.split(":", 1) for t in todo if t.split(":", 1)[0] in types]
-        for i in range(0, len(ents), CHUNK):
-            chunk = ents[i : i + CHUNK]
-            where = (f"({_in('coalesce(r.canonical_id, s.entity_id)', len(chunk))} OR "
-                     f"(s.prop_type = 'entity' AND {_in('coalesce(r2.canonical_id, s.value)', len(chunk))}))")
-            sql, params = _edges_sql(viewer, where, [*chunk, *chunk])
+        for i in range(0, len(ents), ID_CHUNK):
+            chunk = ents[i : i + ID_CHUNK]
+            where = (f"({in_list('coalesce(r.canonical_id, s.entity_id)')} OR "
+                     f"(s.prop_type = 'entity' AND {in_list('coalesce(r2.canonical_id, s.value)')}))")
+            sql, params = _edges_sql(viewer, where, [chunk, chunk], of=chunk)
             found.append(_to_edges(fetch(store, sql, params, arrays=True)))
         for i in range(0, len(vals), CHUNK):
             chunk2 = vals[i : i + CHUNK]
@@ -211,13 +253,13 @@ def load_nodes(store: Store, viewer: Viewer, ids: Sequence[str] | None = None) -
             return NodeInfo({}, {}, {}, {}, {}, None)
     cols_all: dict[str, list[Any]] = {}
     people: dict[str, list[Any]] = {}
-    chunks = [None] if ids is None else [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+    chunks = [None] if ids is None else [ids[i : i + ID_CHUNK] for i in range(0, len(ids), ID_CHUNK)]
     susp = ", ".join(f"'{c}'" for c in SUSPECT_CATEGORIES)
     roles = ", ".join(f"'{r}'" for r in SUSPECT_ROLES)
     for chunk in chunks:
         if chunk is not None:
-            where, params = _in("coalesce(r.canonical_id, s.entity_id)", len(chunk)), list(chunk)
-        cs, cparams = canonical_statements(viewer, where, params)
+            where, params = in_list("coalesce(r.canonical_id, s.entity_id)"), [list(chunk)]
+        cs, cparams = canonical_statements(viewer, where, params, of=chunk)
         sql = (
             f"WITH cs AS ({cs}) SELECT cid, max(schema) AS schema, "
             "min(CASE WHEN prop = 'name' THEN value END) AS name_min, "
@@ -231,7 +273,7 @@ def load_nodes(store: Store, viewer: Viewer, ids: Sequence[str] | None = None) -
         # What decides protection, custody and country is read from people's statements only.
         pwhere = "s.schema = 'Person' AND s.prop IN ('nc:protected', 'nc:subjectCategory', 'nc:reportedRole', " \
                  "'name', 'nc:custody', 'country', 'nationality')"
-        cs, cparams = canonical_statements(viewer, f"{pwhere} AND ({where})" if where else pwhere, params)
+        cs, cparams = canonical_statements(viewer, f"{pwhere} AND ({where})" if where else pwhere, params, of=chunk)
         sql = (
             f"WITH cs AS ({cs}) SELECT cid, "
             "count(DISTINCT CASE WHEN (prop = 'nc:protected' AND lower(value) = 'victim') OR "

@@ -14,7 +14,15 @@ import numpy as np
 from netcase.access.viewer import Viewer
 from netcase.graph.config import GraphConfig
 from netcase.graph.facts import Facts, load_facts
-from netcase.graph.load import Edges, canonical_statements, fetch, load_edges_around, load_nodes
+from netcase.graph.load import (
+    ID_CHUNK,
+    Edges,
+    canonical_statements,
+    fetch,
+    in_list,
+    load_edges_around,
+    load_nodes,
+)
 from netcase.graph.project import is_value_node, project
 from netcase.graph.roles import MemberLinks
 from netcase.store import Store
@@ -149,12 +157,11 @@ def network_payments(store: Store, network_id: str, viewer: Viewer) -> list[dict
     objs = [r[0] for r in store.query(
         "SELECT object_id FROM network_objects WHERE network_id = ? AND schema = 'Payment'", (network_id,))]
     out: dict[str, dict[str, Any]] = {}
-    for i in range(0, len(objs), 500):
-        chunk = objs[i : i + 500]
-        marks = ", ".join("?" for _ in chunk)
+    for i in range(0, len(objs), ID_CHUNK):
+        chunk = objs[i : i + ID_CHUNK]
         cs, params = canonical_statements(
             viewer, f"s.prop IN ('payer', 'beneficiary', 'payerAccount', 'beneficiaryAccount', 'amount', 'amountUsd', 'date') "
-            f"AND coalesce(r.canonical_id, s.entity_id) IN ({marks})", chunk)
+            f"AND {in_list('coalesce(r.canonical_id, s.entity_id)')}", [chunk], of=chunk)
         cols = fetch(store, f"WITH cs AS ({cs}) SELECT cid, prop, vcid, id FROM cs ORDER BY cid, prop, id", params)
         for cid, prop, v, sid in zip(cols["cid"], cols["prop"], cols["vcid"], cols["id"], strict=True):
             p = out.setdefault(cid, {"payment_id": cid, "payer": None, "beneficiary": None, "payer_account": None,
@@ -262,10 +269,9 @@ def _readable_ids(store: Store, viewer: Viewer, ids: list[str]) -> set[str]:
 
     out: set[str] = set()
     cond, params = statement_filter(viewer, "s")
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        marks = ", ".join("?" for _ in chunk)
-        out |= {r[0] for r in store.query(f"SELECT s.id FROM statements s WHERE {cond} AND s.id IN ({marks})", [*params, *chunk])}
+    for i in range(0, len(ids), ID_CHUNK):
+        chunk = ids[i : i + ID_CHUNK]
+        out |= {r[0] for r in store.query(f"SELECT s.id FROM statements s WHERE {cond} AND {in_list('s.id')}", [*params, chunk])}
     return out
 
 
