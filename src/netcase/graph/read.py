@@ -127,7 +127,11 @@ def network_corridors(store: Store, network_id: str, viewer: Viewer) -> list[dic
     members on those trips, directly or through their vehicle), ``statements``."""
     facts = _network_facts(store, network_id, viewer)
     members = sorted(_visible(store, viewer, [r["entity_id"] for r in _members(store, network_id)]))
-    links = _member_links(store, viewer, members)
+    return corridors_of(facts, _member_links(store, viewer, members))
+
+
+def corridors_of(facts: dict[str, Facts], links: dict[str, MemberLinks]) -> list[dict[str, Any]]:
+    """The corridors of ``network_corridors`` from facts and member links already loaded."""
     vehicles_of: dict[str, set[str]] = defaultdict(set)
     on: dict[str, set[str]] = defaultdict(set)
     for m, ml in links.items():
@@ -219,8 +223,8 @@ def network_detail(store: Store, network_id: str, viewer: Viewer) -> dict[str, A
     if not head:
         return None
     rows = _members(store, network_id)
-    visible = _visible(store, viewer, [r["entity_id"] for r in rows])
-    info = load_nodes(store, viewer, sorted(visible))
+    info = load_nodes(store, viewer, [r["entity_id"] for r in rows])
+    visible = set(info.schema)
     facts = _network_facts(store, network_id, viewer)
     links = _member_links(store, viewer, sorted(visible))
     members = []
@@ -257,7 +261,7 @@ def network_detail(store: Store, network_id: str, viewer: Viewer) -> dict[str, A
         **head[0], "visible_members": len(members), "priority": priority(factors),
         "factors": {k: v.as_dict() for k, v in factors.items()},
         "members": members,
-        "corridors": network_corridors(store, network_id, viewer),
+        "corridors": corridors_of(facts, links),
         "districts": factors["reach"].value["districts"],
         "protected_people": {c: int(n) for c, n in prot},
         "timeline": timeline,
