@@ -182,7 +182,7 @@ def test_keyboard_reaches_skip_link_search_and_menu_with_visible_focus(session: 
     link = p.locator("#net-table tbody tr:first-child td:nth-child(2) a")
     link.focus()
     p.keyboard.press("Enter")
-    p.wait_for_selector("#graph-status:has-text('people')", timeout=120_000)
+    p.wait_for_selector("#graph-status:has-text('people')", timeout=300_000)
     member = p.locator("#members a[data-node]").first
     node = member.get_attribute("data-node")
     member.focus()
