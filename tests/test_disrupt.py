@@ -9,7 +9,7 @@ import igraph as ig
 import pytest
 from typer.testing import CliRunner
 
-from conftest import DATASETS
+from conftest import shared_dataset
 from netcase.cli import build_app
 from netcase.disrupt import dismantle as dm
 from netcase.disrupt.capacity import (
@@ -296,7 +296,7 @@ def test_money_min_cut_and_budget() -> None:
 
 
 def test_reads_mexico_trafficking_network_with_labels() -> None:
-    folder = DATASETS / "human_trafficking_mexico"
+    folder = shared_dataset("human_trafficking_mexico")
     g = read_graph(folder / "Data.txt", "edgelist", folder / "labels.csv")
     assert (g.vcount(), g.ecount()) == (34, 225)
     labels = set(g.vs["label"])
@@ -305,7 +305,7 @@ def test_reads_mexico_trafficking_network_with_labels() -> None:
 
 
 def test_reads_caviar_adjacency_with_bom() -> None:
-    g = read_graph(DATASETS / "morselli_caviar.csv")
+    g = read_graph(shared_dataset("morselli_caviar.csv"))
     assert (g.vcount(), g.ecount()) == (110, 205)
     assert g.vs["label"][0] == "1"
 
