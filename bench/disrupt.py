@@ -98,23 +98,7 @@ def run_all(adj: dm.Adjacency, exact_betweenness: bool) -> tuple[dict[str, tuple
 
 
 def _components(adj: dm.Adjacency, removed: np.ndarray) -> list[list[int]]:
-    seen = removed.copy()
-    out = []
-    for s in range(len(adj)):
-        if seen[s]:
-            continue
-        seen[s] = True
-        comp = [s]
-        i = 0
-        while i < len(comp):
-            x = comp[i]
-            i += 1
-            for y in adj[x]:
-                if not seen[y]:
-                    seen[y] = True
-                    comp.append(y)
-        out.append(comp)
-    return out
+    return dm.components(adj, [not r for r in removed.tolist()], range(len(adj)))
 
 
 def _grow(adj: dm.Adjacency, inside: set[int], root: int, size: int) -> tuple[int, ...]:

@@ -155,7 +155,7 @@ class BetweennessSettings:
     seed: int = 0
 
 
-def _components(adj: Adjacency, alive: Sequence[bool], nodes: Sequence[int]) -> list[list[int]]:
+def components(adj: Adjacency, alive: Sequence[bool], nodes: Sequence[int]) -> list[list[int]]:
     """Connected components of the alive subgraph induced by ``nodes`` (BFS)."""
     mark: dict[int, bool] = {v: False for v in nodes if alive[v]}
     comps: list[list[int]] = []
@@ -333,7 +333,7 @@ def _tree_breaking(adj: Adjacency, alive: list[bool], candidate: Sequence[bool])
     n = len(adj)
     heap: list[tuple[int, int, list[int]]] = []
     tick = 0
-    for comp in _components(adj, alive, range(n)):
+    for comp in components(adj, alive, range(n)):
         if len(comp) > 1:
             heap.append((-len(comp), tick, comp))
             tick += 1
@@ -379,7 +379,7 @@ def _tree_breaking(adj: Adjacency, alive: list[bool], candidate: Sequence[bool])
             continue  # only non-candidates carry the edges of this component
         alive[best] = False
         order.append(best)
-        for piece in _components(adj, alive, comp):
+        for piece in components(adj, alive, comp):
             if len(piece) > 1:
                 heapq.heappush(heap, (-len(piece), tick, piece))
                 tick += 1
