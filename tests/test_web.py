@@ -285,3 +285,13 @@ def test_page_cache_reuses_an_answer_until_the_data_or_the_viewer_changes(store:
     theirs = cached(cache, store, partner, "home", (), lambda: counts(partner))
     assert calls == ["a", "a", "m"]
     assert theirs == schema_counts(store, partner) and theirs != fresh
+
+
+def test_network_country_filter_takes_alpha2_or_alpha3() -> None:
+    from netcase.web.stages import filter_networks
+
+    rows = [{"network_id": "N1", "districts": [], "corridors": [], "countries": ["MEX"]},
+            {"network_id": "N2", "districts": [], "corridors": [], "countries": ["GTM"]}]
+    assert [r["network_id"] for r in filter_networks(rows, country="mx")] == ["N1"]
+    assert [r["network_id"] for r in filter_networks(rows, country="MEX")] == ["N1"]
+    assert [r["network_id"] for r in filter_networks(rows, country="HND")] == []

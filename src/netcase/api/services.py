@@ -17,6 +17,7 @@ from typing import Any
 
 from netcase.access.policy import statement_filter
 from netcase.access.viewer import Viewer
+from netcase.model.country import iso_alpha3
 from netcase.store import Store
 
 
@@ -57,7 +58,8 @@ def network_facets(store: Store, viewer: Viewer) -> dict[str, dict[str, set[str]
         f"WHERE s.prop IN ('country', 'nationality') AND {cond}",
         [*params, *params],
     ):
-        out[str(nid)]["country"].add(str(value))
+        # ISO alpha-3 like the rest of netcase (markings, jurisdictions, the graph), whatever the source wrote.
+        out[str(nid)]["country"].add(iso_alpha3(str(value)) or str(value))
     return out
 
 
@@ -95,7 +97,7 @@ def list_networks(store: Store, viewer: Viewer, *, district: str | None = None, 
             continue
         if corridor and corridor not in f["corridor"]:
             continue
-        if country and country.upper() not in f["country"]:
+        if country and (iso_alpha3(country) or country.upper()) not in f["country"]:
             continue
         if link and link not in r.get("links", []):
             continue
@@ -164,9 +166,6 @@ def network_detail(store: Store, viewer: Viewer, network_id: str) -> dict[str, A
     detail["legal"] = legal_status(store, viewer, [m["entity_id"] for m in detail["members"]])
     return detail
 
-
-ISO3 = {"US": "USA", "MX": "MEX", "GT": "GTM", "SV": "SLV", "HN": "HND", "CO": "COL", "EC": "ECU",
-        "CU": "CUB", "HT": "HTI", "NI": "NIC", "VE": "VEN", "CN": "CHN", "IN": "IND", "BR": "BRA", "PE": "PER"}
 
 NODE_KINDS = {"phone": "phone", "iban": "account", "identifier": "identifier", "email": "email",
               "address": "place"}
@@ -278,8 +277,8 @@ def network_plan(store: Store, viewer: Viewer, network_id: str, *, budget: int =
     if g.vcount() == 0:
         raise StageUnavailable("disrupt", "no members of this network are visible to you")
     # The planner's jurisdiction rules use ISO alpha-3 codes; the graph may carry alpha-2 codes
-    # from the statements (FtM's country type), which would put every member "outside jurisdiction".
-    g.vs["country"] = [ISO3.get(str(c).upper(), str(c).upper()) if c else None for c in g.vs["country"]]
+    # from older graph runs (FtM's country type), which would put every member "outside jurisdiction".
+    g.vs["country"] = [iso_alpha3(str(c)) if c else None for c in g.vs["country"]]
     corridors = network_corridors(store, network_id, viewer)
     payments = network_payments(store, network_id, viewer)
     plan = plan_disruption(g, budget, objective=objective,  # type: ignore[arg-type]

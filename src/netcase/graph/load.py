@@ -12,15 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from rigour.territories import get_territory
 
 from netcase.access.policy import statement_filter
 from netcase.access.viewer import Viewer
 from netcase.graph.config import VALUE_TYPES
+from netcase.model.country import iso_alpha3
 from netcase.store import Store
 
 PROTECTED_CATEGORIES = ("MIGRANT", "VICTIM")
@@ -74,22 +73,6 @@ class NodeInfo:
     custody: dict[str, str]
     country: dict[str, str]
     last_date: date | None
-
-
-@lru_cache(maxsize=512)
-def iso_alpha3(code: str | None) -> str | None:
-    """ISO 3166 alpha-3 in upper case (``MEX``) from the alpha-2 code statements carry (FtM's country
-    type: ``mx``), an alpha-3 code, or None when the value is no known territory. The disruption
-    planner's jurisdiction rules and partner agreements speak alpha-3."""
-    text = (code or "").strip().lower()
-    if not text:
-        return None
-    if len(text) == 3 and text.isalpha():
-        return text.upper()
-    territory = get_territory(text)
-    if territory is None or not territory.alpha3:
-        return None
-    return str(territory.alpha3).upper()
 
 
 def fetch(store: Store, sql: str, params: Sequence[Any] = (), *, arrays: bool = False) -> dict[str, Any]:

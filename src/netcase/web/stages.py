@@ -19,6 +19,7 @@ from netcase.access.viewer import ROLES, Viewer
 from netcase.api import services
 from netcase.api.deps import StoreDep
 from netcase.api.security import ACCESS_WRITE_LOCK, audit, may, now, require
+from netcase.model.country import iso_alpha3
 from netcase.store import Store
 from netcase.web.cache import PageCache, cached
 from netcase.web.routes import PageViewer, render
@@ -95,7 +96,7 @@ def filter_networks(rows: list[dict[str, Any]], *, district: str = "", corridor:
             continue
         if corridor and corridor not in r["corridors"]:
             continue
-        if country and country.upper() not in r["countries"]:
+        if country and (iso_alpha3(country) or country.upper()) not in r["countries"]:
             continue
         if link and link not in r.get("links", []):
             continue
