@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -110,6 +110,83 @@ def statement_filter(viewer: Viewer, alias: str = "s") -> tuple[str, list[Any]]:
     else:
         clauses.append(f"NOT {sensitive_sql(alias)}")
     return " AND ".join(clauses), params
+
+
+def statement_visible(viewer: Viewer, row: Mapping[str, Any], *, victims: Set[str], minors: Set[str],
+                      agreement: bool) -> bool:
+    """``statement_filter`` evaluated in Python on one stored statement row.
+
+    For readers that fetch a few rows by index and would otherwise pay for the filter's set
+    lookups in every query. ``victims`` and ``minors`` are the row entities' kinds in
+    ``protected_entities`` (a superset is fine: only the row's entity is looked up), and
+    ``agreement`` whether the viewer's country has an unrevoked sharing agreement (ignored for
+    U.S. viewers). A property test (tests/test_policy_visibility_key.py) checks that this and the
+    SQL form agree on every statement.
+    """
+    if viewer.is_system:
+        return True
+    if not viewer.roles & CONTENT_ROLES:
+        return False
+    if f",{viewer.country.upper()}," not in (row["releasable_to"] or ""):
+        return False
+    compartment = row["compartment"]
+    held = viewer.compartments
+    if compartment is not None and compartment not in held:
+        return False
+    if viewer.is_partner and (row["tlp"] in TASK_FORCE_ONLY_TLP or not agreement):
+        return False
+    if viewer.has_role("victim_services"):
+        return True
+    entity = row["entity_id"]
+    if entity in minors:
+        return False
+    sensitive = bool(row["victim_sensitive"]) or row["prop"] == RELIEF_PROP or (
+        (row["prop_type"] in IDENTIFYING_TYPES or row["prop"] in IDENTIFYING_PROPS) and entity in victims)
+    if not sensitive:
+        return True
+    return bool(held) and bool(viewer.roles & CASE_TEAM_ROLES) and compartment in held
+
+
+def has_sharing_agreement(store: Store, country: str) -> bool:
+    """True if ``country`` has a recorded, unrevoked information-sharing agreement."""
+    return bool(store.scalar("SELECT count(*) FROM sharing_agreements WHERE country = ? AND revoked_at IS NULL",
+                             (country.upper(),)))
+
+
+@dataclass(frozen=True)
+class VisibilityKey:
+    """Everything about a viewer that ``statement_filter`` (and ``pseudonym``) depends on.
+
+    Two viewers with equal keys read exactly the same statements and see the same pseudonyms, so
+    an answer computed from those statements for one of them may be served to the other (shared
+    caches of expensive aggregates: a network's detail, its drawing, the map). Anything else a
+    page shows per person (their name, their actions) must not be cached under this key.
+    """
+
+    is_system: bool
+    country: str
+    compartments: frozenset[str]
+    reads_content: bool
+    victim_services: bool
+    case_team: bool
+
+
+def visibility_key(viewer: Viewer) -> VisibilityKey:
+    """The viewer's need-to-know profile for statement reads (see ``VisibilityKey``).
+
+    Derived from the same fields, in the same way, as ``statement_filter``; a property test
+    (tests/test_policy_visibility_key.py) checks that equal keys give equal filters.
+    """
+    if viewer.is_system:
+        return VisibilityKey(True, "USA", frozenset(), True, True, True)
+    return VisibilityKey(
+        is_system=False,
+        country=viewer.country.upper(),
+        compartments=frozenset(viewer.compartments),
+        reads_content=bool(viewer.roles & CONTENT_ROLES),
+        victim_services=viewer.has_role("victim_services"),
+        case_team=bool(viewer.roles & CASE_TEAM_ROLES),
+    )
 
 
 # -- readers -----------------------------------------------------------------------------------
