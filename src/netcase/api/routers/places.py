@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from netcase.api import gazetteer, reads
+from netcase.api import gazetteer, map_reads
 from netcase.api.deps import StoreDep, ViewerDep
 
 router = APIRouter(prefix="/api", tags=["map"])
@@ -23,7 +23,7 @@ def _float(value: str | None) -> float | None:
 
 def map_features(store: Any, viewer: Any) -> dict[str, Any]:
     """Located places and the trip legs between them, as one GeoJSON FeatureCollection."""
-    places = reads.located_places(store, viewer)
+    places = map_reads.located_places(store, viewer)
     features: list[dict[str, Any]] = []
     coords: dict[str, tuple[float, float]] = {}
     for p in places:
@@ -43,7 +43,7 @@ def map_features(store: Any, viewer: Any) -> dict[str, Any]:
         })
     legs: dict[tuple[str, str], dict[str, Any]] = {}
     counts: dict[tuple[str, str], int] = defaultdict(int)
-    for t in reads.trips_between(store, viewer):
+    for t in map_reads.trips_between(store, viewer):
         a, b = coords.get(t["startLocation"]), coords.get(t["endLocation"])
         if a is None or b is None:
             continue
@@ -67,7 +67,7 @@ def map_features(store: Any, viewer: Any) -> dict[str, Any]:
 def _routes(store: Any, viewer: Any, features: list[dict[str, Any]]) -> int:
     """Trips named as routes, drawn plaza → sector → stash city through the gazetteer."""
     routes: dict[str, dict[str, int]] = defaultdict(lambda: {"trips": 0, "migrants": 0})
-    for t in reads.trip_routes(store, viewer):
+    for t in map_reads.trip_routes(store, viewer):
         r = routes[t["name"]]
         r["trips"] += 1
         with contextlib.suppress(ValueError):
@@ -104,7 +104,7 @@ def _stash_cities(store: Any, viewer: Any, features: list[dict[str, Any]]) -> in
     per_city: dict[tuple[float, float], list[str]] = defaultdict(list)
     names: dict[tuple[float, float], str] = {}
     unplaced = 0
-    for eid, full in reads.stash_addresses(store, viewer):
+    for eid, full in map_reads.stash_addresses(store, viewer):
         place = gazetteer.city_of_address(full)
         if place is None:
             unplaced += 1
