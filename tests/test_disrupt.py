@@ -127,8 +127,10 @@ def test_window_evaluation_equals_the_full_curve(k: int) -> None:
     g = ig.Graph.Erdos_Renyi(120, m=260)
     adj = dm.simple_adjacency(g)
     order = _random_order(120, k)
-    base = dm._SuffixState(adj, order, k)
-    assert base.tail_cost + dm.window_cost(adj, base, order[:k]) == sum(dm.dismantling_curve(adj, order)[1:])
+    base = dm.suffix_state(adj, order, k)
+    full = dm.dismantling_curve(adj, order)
+    assert base.largest == full[k]
+    assert sum(full[k + 1 :]) + dm.window_cost(base, order[:k]) == sum(full[1:])
 
 
 def test_annealing_improves_keeps_protected_out_and_is_reproducible() -> None:

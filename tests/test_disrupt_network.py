@@ -88,3 +88,45 @@ def test_plan_for_stored_network_is_stored_listed_shown_and_audited(tmp_path: Pa
     assert ("plan:disrupt", plan_id) in actions and ("read:plan", plan_id) in actions
     unknown = CliRunner().invoke(app, ["disrupt", "plans", "plan-nope", "--db", db])
     assert unknown.exit_code == 2 and "no plan" in unknown.output
+
+
+def test_plan_network_makes_and_stores_a_plan_for_any_caller(tmp_path: Path) -> None:
+    """The entry point the API and web share with the CLI: the plan is stored with its maker and
+    inputs and audited; a viewer who sees no member gets a LookupError and nothing is stored."""
+    import pytest
+
+    from netcase.access import audit
+    from netcase.disrupt.plans import list_plans, load_plan, plan_network
+
+    store = open_store(str(tmp_path / "m.duckdb"))
+    try:
+        truth = build_world(store)
+        build_networks(store)
+        nid = str(store.scalar("SELECT network_id FROM network_members WHERE entity_id = 'A-coord'"))
+        analyst = Viewer.local("analyst1")
+        made = plan_network(store, nid, viewer=analyst, budget=2)
+        assert made.plan_id is not None
+        data = made.to_dict()
+        assert data["plan_id"] == made.plan_id and data["targets"][0]["entity_id"] == "A-coord"
+        assert not set(data["order"]) & set(truth["protected"])
+        stored = load_plan(store, analyst, made.plan_id)
+        assert stored["made_by"] == "analyst1" and stored["network_id"] == nid
+        assert stored["inputs"]["budget"] == 2 and stored["result"]["order"] == data["order"]
+        # Members are in jurisdiction (alpha-3 countries), so the plan has targets to name.
+        assert all(t["country"] in (None, "MEX", "USA") for t in data["targets"])
+        assert ("plan:disrupt", made.plan_id) in [(e.action, e.object_id) for e in audit.entries(store)]
+
+        unsaved = plan_network(store, nid, viewer=analyst, budget=2, save=False)
+        assert unsaved.plan_id is None and unsaved.plan.order == made.plan.order
+
+        partner = Viewer(user="x", agency="PNC", country="SLV", roles=frozenset({"analyst"}))
+        before = len(list_plans(store, Viewer.system()))
+        with pytest.raises(LookupError, match="visible"):
+            plan_network(store, nid, viewer=partner, budget=2)
+        with pytest.raises(LookupError, match="no network"):
+            plan_network(store, "no-such-network", viewer=analyst)
+        with pytest.raises(ValueError):
+            plan_network(store, nid, viewer=analyst, objective="chaos")
+        assert len(list_plans(store, Viewer.system())) == before
+    finally:
+        store.close()

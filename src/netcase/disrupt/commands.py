@@ -238,31 +238,24 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
             raise fail("give a NETWORK_ID (with --db) or --graph FILE")
         from netcase.access.errors import AccessError
         from netcase.cliutil import open_db
-        from netcase.disrupt.plan import plan_for_network
-        from netcase.disrupt.plans import save_plan
+        from netcase.disrupt.plans import plan_network
         from netcase.graph.commands import viewer_of
 
         store = open_db(db, must_exist=True)
         try:
             viewer = viewer_of(store, as_user)
             try:
-                plan = plan_for_network(store, network_id, viewer=viewer, budget=budget,
-                                        objective=objective,  # type: ignore[arg-type]
-                                        account_budget=accounts, recovery=cfg)
-                stored = None
-                if save is not False:
-                    inputs = plan_inputs(budget=budget, objective=objective, account_budget=accounts, recovery=cfg)
-                    stored = save_plan(store, plan, viewer=viewer, inputs=inputs, network_id=network_id)
+                made = plan_network(store, network_id, viewer=viewer, budget=budget, objective=objective,
+                                    account_budget=accounts, recovery=cfg, save=save is not False)
             except AccessError as exc:
                 raise fail(str(exc), 3) from exc
             except (LookupError, ValueError) as exc:
                 raise fail(str(exc)) from exc
         finally:
             store.close()
+        plan, stored = made.plan, made.plan_id
         if as_json:
-            data = plan.to_dict(curves=curves)
-            data["plan_id"] = stored
-            emit_json(data)
+            emit_json(made.to_dict(curves=curves))
         else:
             _print_plan(plan, f"network {network_id}")
             if stored:

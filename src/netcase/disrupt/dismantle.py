@@ -22,7 +22,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import igraph as ig
-import numpy as np
 
 Adjacency = list[list[int]]
 
@@ -40,6 +39,71 @@ def simple_adjacency(graph: ig.Graph) -> Adjacency:
     return [list(a) for a in h.get_adjlist()]
 
 
+class Reinsertion:
+    """Nodes put back one by one into the empty graph, with a union-find over their components.
+
+    The one union-find every backward computation here uses: the dismantling curve, the
+    reverse-greedy order and the annealer's window evaluations. ``largest`` is the largest
+    component among the nodes inserted so far.
+    """
+
+    __slots__ = ("adj", "largest", "parent", "present", "size")
+
+    def __init__(self, adj: Adjacency) -> None:
+        n = len(adj)
+        self.adj = adj
+        self.parent = list(range(n))
+        self.size = [1] * n
+        self.present = [False] * n
+        self.largest = 0
+
+    def copy(self) -> Reinsertion:
+        other = Reinsertion.__new__(Reinsertion)
+        other.adj = self.adj
+        other.parent = self.parent[:]
+        other.size = self.size[:]
+        other.present = self.present[:]
+        other.largest = self.largest
+        return other
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def insert(self, v: int) -> int:
+        """Put ``v`` back (joining its present neighbours); returns the size of its component."""
+        parent, size, present = self.parent, self.size, self.present
+        present[v] = True
+        # Path halving inlined: this loop is the annealer's inner loop.
+        rv = v
+        while parent[rv] != rv:
+            parent[rv] = parent[parent[rv]]
+            rv = parent[rv]
+        for u in self.adj[v]:
+            if present[u]:
+                ru = u
+                while parent[ru] != ru:
+                    parent[ru] = parent[parent[ru]]
+                    ru = parent[ru]
+                if ru != rv:
+                    if size[ru] > size[rv]:
+                        ru, rv = rv, ru
+                    parent[ru] = rv
+                    size[rv] += size[ru]
+        if size[rv] > self.largest:
+            self.largest = size[rv]
+        return size[rv]
+
+    def merged_size(self, v: int) -> int:
+        """The size of the component ``v`` would form if it were inserted now."""
+        present = self.present
+        roots = {self.find(u) for u in self.adj[v] if present[u]}
+        return 1 + sum(self.size[r] for r in roots)
+
+
 def dismantling_curve(adj: Adjacency, order: Sequence[int]) -> list[int]:
     """Largest-component size after q removals, for q = 0..N (``order`` must be a permutation).
 
@@ -49,32 +113,11 @@ def dismantling_curve(adj: Adjacency, order: Sequence[int]) -> list[int]:
     n = len(adj)
     if len(order) != n or len(set(order)) != n:
         raise ValueError("the order must be a permutation of all nodes")
-    parent = list(range(n))
-    size = [1] * n
-    present = [False] * n
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    state = Reinsertion(adj)
     curve = [0] * (n + 1)
-    best = 0
     for q in range(n - 1, -1, -1):
-        v = order[q]
-        present[v] = True
-        rv = find(v)
-        for u in adj[v]:
-            if present[u]:
-                ru = find(u)
-                if ru != rv:
-                    if size[ru] > size[rv]:
-                        ru, rv = rv, ru
-                    parent[ru] = rv
-                    size[rv] += size[ru]
-        best = max(best, size[rv])
-        curve[q] = best
+        state.insert(order[q])
+        curve[q] = state.largest
     return curve
 
 
@@ -189,7 +232,6 @@ def adaptive_betweenness(
     cfg = settings or BetweennessSettings()
     rng = random.Random(cfg.seed)
     n = len(adj)
-    cand_arr = np.asarray(candidate, dtype=bool)
     # One heap entry per component: its best key, the subgraph and the local ids it loses next.
     heap: list[tuple[tuple[float, int, int], int]] = []
     comp_live: dict[int, tuple[ig.Graph, list[int]]] = {}
@@ -214,20 +256,17 @@ def adaptive_betweenness(
             # Paths are counted from the sampled sources only; scale to the full estimate.
             bt = [b * size / pivots for b in raw]
             batch = max(1, size // (cfg.batch_divisor // 2 if huge else cfg.batch_divisor))
-        deg = np.asarray(sub.degree())
-        ids_arr = np.asarray(ids)
-        ok = cand_arr[ids_arr] & (deg > 0)
-        if not ok.any():
+        deg = sub.degree()
+        # Highest betweenness, then degree, then lowest node id.
+        keys = [(-bt[i], -deg[i], ids[i], i) for i in range(size) if deg[i] > 0 and candidate[ids[i]]]
+        if not keys:
             return
-        local = np.flatnonzero(ok)
-        # Highest betweenness, then degree, then lowest node id (lexsort: last key is primary).
-        rank = np.lexsort((ids_arr[local], -deg[local], -np.asarray(bt)[local]))
-        top = local[rank[:batch]]
+        top = [k[3] for k in (heapq.nsmallest(batch, keys) if batch > 1 else [min(keys)])]
         best = top[0]
         cid = next_id
         next_id += 1
-        comp_live[cid] = (sub, [int(i) for i in top])
-        heapq.heappush(heap, ((-float(bt[best]), -int(deg[best]), int(ids[best])), cid))
+        comp_live[cid] = (sub, top)
+        heapq.heappush(heap, ((-float(bt[best]), -deg[best], ids[best]), cid))
 
     whole = ig.Graph(n=n, edges=[(v, u) for v in range(n) for u in adj[v] if u > v])
     whole.vs["id"] = list(range(n))
@@ -480,32 +519,8 @@ def reverse_greedy(
     if prior is not None:
         for i, v in enumerate(prior):
             rank[v] = i
-    parent = list(range(n))
-    size = [1] * n
-    present = [False] * n
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def insert(v: int) -> None:
-        present[v] = True
-        rv = find(v)
-        for u in adj[v]:
-            if present[u]:
-                ru = find(u)
-                if ru != rv:
-                    if size[ru] > size[rv]:
-                        ru, rv = rv, ru
-                    parent[ru] = rv
-                    size[rv] += size[ru]
-
-    def cost(v: int) -> int:
-        roots = {find(u) for u in adj[v] if present[u]}
-        return 1 + sum(size[r] for r in roots)
-
+    state = Reinsertion(adj)
+    insert, cost = state.insert, state.merged_size
     for v in range(n):
         if not candidate[v]:
             insert(v)
@@ -597,67 +612,24 @@ def _window(adj: Adjacency, order: Sequence[int], candidate: Sequence[bool], who
     return min(cands, 2 * len(trim_order(adj, order, candidate)))
 
 
-class _SuffixState:
-    """Union-find after re-inserting ``order[k:]``: the fixed tail every window evaluation starts from."""
-
-    def __init__(self, adj: Adjacency, order: Sequence[int], k: int) -> None:
-        n = len(adj)
-        parent = list(range(n))
-        size = [1] * n
-        present = [False] * n
-
-        def find(x: int) -> int:
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-
-        best = 0
-        for v in reversed(order[k:]):
-            present[v] = True
-            rv = find(v)
-            for u in adj[v]:
-                if present[u]:
-                    ru = find(u)
-                    if ru != rv:
-                        if size[ru] > size[rv]:
-                            ru, rv = rv, ru
-                        parent[ru] = rv
-                        size[rv] += size[ru]
-            best = max(best, size[rv])
-        self.parent, self.size, self.present, self.best = parent, size, present, best
-        self.tail_cost = sum(dismantling_curve(adj, list(order))[k + 1 :]) if k < n else 0
+def suffix_state(adj: Adjacency, order: Sequence[int], k: int) -> Reinsertion:
+    """The union-find after re-inserting ``order[k:]``: the fixed tail every window evaluation of
+    :func:`anneal` starts from."""
+    state = Reinsertion(adj)
+    for v in reversed(order[k:]):
+        state.insert(v)
+    return state
 
 
-def window_cost(adj: Adjacency, base: _SuffixState, window: Sequence[int]) -> int:
+def window_cost(base: Reinsertion, window: Sequence[int]) -> int:
     """Σ_{q=1..k} |largest component after q removals| for an order starting with ``window``
-    (k = its length) over the fixed tail of ``base``: k re-insertions, not N."""
-    parent = base.parent[:]
-    size = base.size[:]
-    present = base.present[:]
-    best = base.best
+    (k = its length) over the fixed tail of ``base`` (:func:`suffix_state`): k re-insertions, not N."""
+    state = base.copy()
+    insert = state.insert
     total = 0
     for q in range(len(window) - 1, -1, -1):
-        total += best  # the largest component after q + 1 removals (window[q] still out)
-        v = window[q]
-        present[v] = True
-        rv = v
-        while parent[rv] != rv:
-            parent[rv] = parent[parent[rv]]
-            rv = parent[rv]
-        for u in adj[v]:
-            if present[u]:
-                ru = u
-                while parent[ru] != ru:
-                    parent[ru] = parent[parent[ru]]
-                    ru = parent[ru]
-                if ru != rv:
-                    if size[ru] > size[rv]:
-                        ru, rv = rv, ru
-                    parent[ru] = rv
-                    size[rv] += size[ru]
-        if size[rv] > best:
-            best = size[rv]
+        total += state.largest  # the largest component after q + 1 removals (window[q] still out)
+        insert(window[q])
     return total
 
 
@@ -732,9 +704,9 @@ def anneal(
     k = _window(adj, full, candidate)
     if k < 3 or evaluations <= 0:
         return full, robustness(dismantling_curve(adj, full)), 0
-    base = _SuffixState(adj, full, k)
+    base = suffix_state(adj, full, k)
     cur = full[:k]
-    cur_cost = window_cost(adj, base, cur)
+    cur_cost = window_cost(base, cur)
     best, best_cost = cur[:], cur_cost
     rng = random.Random(seed)
     deadline = time.perf_counter() + cap_seconds if cap_seconds is not None else None
@@ -756,7 +728,7 @@ def anneal(
             trial.insert(j, trial.pop(i))
         else:
             trial[i], trial[j] = trial[j], trial[i]
-        cost = window_cost(adj, base, trial)
+        cost = window_cost(base, trial)
         if cost <= cur_cost or rng.random() < math.exp((cur_cost - cost) / temp):
             cur, cur_cost = trial, cost
             if cost < best_cost:

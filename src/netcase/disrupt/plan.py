@@ -464,7 +464,10 @@ def plan_for_network(
     """Plan for a stored network: reads its graph, corridors and payments through the graph stage.
 
     ``db`` is a store URL or an open Store; ``viewer`` defaults to the local analyst, so the
-    access policy decides what the plan can see. Raises LookupError for an unknown network.
+    access policy decides what the plan can see. Raises LookupError for an unknown network or one
+    with no member visible to the viewer, ValueError for ``objective='capacity'`` on a network
+    without corridors. To plan *and store* (with who made it and the inputs), as every caller
+    should, use :func:`netcase.disrupt.plans.plan_network`.
     """
     from netcase.access.viewer import Viewer
     from netcase.graph import network_corridors, network_graph, network_payments
@@ -477,6 +480,14 @@ def plan_for_network(
         if not network_exists(store, network_id):
             raise LookupError(f"no network {network_id!r} in this store (see `netcase networks`)")
         graph = network_graph(store, network_id, who)
+        if graph.vcount() == 0:
+            raise LookupError(f"no members of network {network_id!r} are visible to you")
+        if "country" in graph.vs.attributes():
+            from netcase.model.country import iso_alpha3
+
+            # The jurisdiction rules speak ISO alpha-3; older graph runs may carry alpha-2 codes,
+            # which would put every member "outside jurisdiction".
+            graph.vs["country"] = [iso_alpha3(str(c)) if c else None for c in graph.vs["country"]]
         corridors = network_corridors(store, network_id, who)
         payments = network_payments(store, network_id, who)
     finally:

@@ -1,6 +1,9 @@
 """Stored disruption plans: save a plan with who made it, on what and with which inputs; list and
 show it again later. Every save and every read is written to the audit log.
 
+:func:`plan_network` makes a plan for a stored network and stores it: the one entry point for every
+caller (``netcase disrupt --db``, the API and the web), so that every plan made is on record.
+
 A plan was computed from what its maker could see, so it is shown only to viewers who may read
 plans (``read:plans``) and hold every compartment the maker held (the system sees all).
 """
@@ -10,13 +13,13 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from netcase.access.viewer import Viewer
 from netcase.disrupt.capacity import RecoveryConfig
-from netcase.disrupt.plan import Constraints, DisruptionPlan
+from netcase.disrupt.plan import Constraints, DisruptionPlan, Objective, plan_for_network
 from netcase.store import Store
 
 _SUMMARY = (
@@ -108,6 +111,51 @@ def save_plan(
                details={"network_id": network_id, "graph_run": graph_run, "budget": plan.budget,
                         "objective": plan.objective, "targets": len(plan.targets)})
     return plan_id
+
+
+@dataclass
+class MadePlan:
+    """A plan made by :func:`plan_network` and the id it is stored under (None: not stored)."""
+
+    plan: DisruptionPlan
+    plan_id: str | None
+
+    def to_dict(self, curves: bool = True) -> dict[str, Any]:
+        """The plan as plain data (:meth:`DisruptionPlan.to_dict`) with its ``plan_id``."""
+        data = self.plan.to_dict(curves=curves)
+        data["plan_id"] = self.plan_id
+        return data
+
+
+def plan_network(
+    store: Store,
+    network_id: str,
+    *,
+    viewer: Viewer,
+    budget: int = 5,
+    objective: Objective | str = "connectivity",
+    account_budget: int | None = None,
+    recovery: RecoveryConfig | None = None,
+    save: bool = True,
+) -> MadePlan:
+    """Plan for a stored network from what ``viewer`` may see, and store the plan with its maker,
+    inputs and graph run (audited ``plan:disrupt``) unless ``save`` is False.
+
+    Raises LookupError for an unknown network or one with no member visible to the viewer, and
+    ValueError for an unusable request (an unknown objective, a negative budget, the capacity
+    objective on a network without corridors); nothing is stored then.
+    """
+    from netcase.disrupt.capacity import load_recovery_config
+
+    cfg = recovery or load_recovery_config()
+    plan = plan_for_network(store, network_id, viewer=viewer, budget=budget,
+                            objective=objective,  # type: ignore[arg-type]
+                            account_budget=account_budget, recovery=cfg)
+    plan_id = None
+    if save:
+        inputs = plan_inputs(budget=budget, objective=objective, account_budget=account_budget, recovery=cfg)
+        plan_id = save_plan(store, plan, viewer=viewer, inputs=inputs, network_id=network_id)
+    return MadePlan(plan, plan_id)
 
 
 def _visible_to(viewer: Viewer, row: Mapping[str, Any]) -> bool:
