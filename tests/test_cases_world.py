@@ -101,7 +101,7 @@ def ingest_cases(store: Store, root: Path, now: datetime | None = None) -> dict[
     from netcase.cases.loaders import LOADERS
     from netcase.ingest.engine import ingest_file
 
-    results = {}
+    results: dict[str, object] = {}
     for loader in LOADERS:
         path = root / "cases" / loader.filename
         if path.exists():

@@ -246,3 +246,124 @@ def test_case_notices_command_lists_the_notices_the_hooks_wrote(tmp_path: Path) 
     assert sorted((r["change_kind"], r["recipient"], r["body"].splitlines()[-1].split(":")[0]) for r in rows) == [
         ("new", "SA Laura Reyes", "Contact DEA"), ("new", "SA Laura Reyes", "Contact FBI")]
     assert not any(secret in r["body"] for r in rows for secret in FBI_CASE_FIELDS)
+
+
+# Targets whose records name one person with a clerk's slip between them (the synthetic world's
+# noise: surname first, upper case, accents, a second surname dropped, day and month swapped).
+SLIP_TARGETS = """TGT-0011,INV-DEA-0001,"Martinez Lopez, Juan Jose",2000-07-04,,,,
+TGT-0012,INV-FBI-0001,JUAN JOSÉ MARTÍNEZ,2000-04-07,,,,
+TGT-0013,INV-HSI-0002,Juana Martinez,2000-04-07,,,,
+TGT-0014,INV-HSI-0002,Juan José Martínez López,2000-07-14,,,,
+TGT-0015,INV-HSI-0002,José de la Cryz Ruiz,1981-05-26,,,,
+TGT-0016,INV-DEA-0001,"DE LA CRUZ RUIZ, JOSE",,,,,
+"""
+
+
+def _with_slips(root: Path) -> Path:
+    write_cases(root)
+    path = root / "cases" / "targets.csv"
+    path.write_text(path.read_text(encoding="utf-8") + SLIP_TARGETS, encoding="utf-8")
+    return root
+
+
+def test_same_name_with_a_birth_date_slip_is_a_possible_conflict_with_its_evidence(
+        store: Store, tmp_path: Path) -> None:
+    ingest_cases(store, _with_slips(tmp_path))
+    active = _active(store)
+    # Same given name and surname; dates swapped (DEA/FBI), or one digit apart (DEA/HSI).
+    assert ("TGT-0011", "TGT-0012", ("name_dob",)) in active
+    assert ("TGT-0011", "TGT-0014", ("name_dob",)) in active
+    # Juana is not Juan, and 2000-07-14 is no slip of 2000-04-07: no alert for those pairs.
+    paired = {(a, b) for a, b, _k in active}
+    assert not paired & {("TGT-0011", "TGT-0013"), ("TGT-0012", "TGT-0013"), ("TGT-0012", "TGT-0014")}
+    # Without a date of birth a name alone raises nothing (TGT-0016).
+    assert not any("TGT-0016" in (a, b) for a, b in paired)
+
+    swapped = alert_id("TGT-0011", "TGT-0012")
+    fbi_side = [x for x in alerts_for(store, FBI) if x["alert_id"] == swapped]
+    assert len(fbi_side) == 1
+    item = fbi_side[0]
+    assert item["level"] == "possible"
+    assert item["evidence"] == ["same given name and surname, dates of birth day and month swapped"]
+    # The FBI side sees its own name and date, never the DEA target's spelling or date.
+    assert item["matched_on"] == {"name": "JUAN JOSÉ MARTÍNEZ", "dob": datetime(2000, 4, 7).date()}
+    text = render_alert(item) + json.dumps(item, default=str)
+    for secret in ("Martinez Lopez", "2000-07-04", "TGT-0011", "DEA-ELP-25-0007"):
+        assert secret not in text, secret
+    assert "possible" in render_alert(item) and "Evidence: same given name and surname" in render_alert(item)
+    # The stored notices carry the evidence, to both points of contact.
+    bodies = dict(store.query("SELECT investigation_id, body FROM case_notices WHERE alert_id = ? "
+                              "AND change_kind = 'new'", (swapped,)))
+    assert set(bodies) == {"INV-DEA-0001", "INV-FBI-0001"}
+    assert all("day and month swapped" in b for b in bodies.values())
+    subjects = [r[0] for r in store.query("SELECT subject FROM case_notices WHERE alert_id = ?", (swapped,))]
+    assert all(s.startswith("Possible target conflict") for s in subjects)
+
+    # An analyst says they are two people: the next resolution run withdraws the possible alert.
+    _judge_not_same(store, _entity(store, "TGT-0011"), _entity(store, "TGT-0012"), T0)
+    _resolve(store, {}, "run-after-judgement")
+    assert store.scalar("SELECT status FROM deconfliction_alerts WHERE alert_id = ?", (swapped,)) == "withdrawn"
+
+
+def _edge(store: Store, a: str, b: str, probability: float, run_id: str) -> None:
+    left, right = sorted((a, b))
+    store.insert_rows("resolve_edges", ("entity_l", "entity_r", "match_probability", "match_weight", "weights",
+                                        "run_id"), [(left, right, probability, 1.5, "{}", run_id)])
+
+
+def test_a_link_the_resolver_kept_below_its_threshold_is_a_possible_conflict(store: Store, tmp_path: Path) -> None:
+    ingest_cases(store, _with_slips(tmp_path))
+    hsi, dea = _entity(store, "TGT-0015"), _entity(store, "TGT-0016")
+    pair = alert_id("TGT-0015", "TGT-0016")
+    # The resolver scored a third record (an arrest of the same man) close to both targets' records,
+    # but not close enough to merge: each stays its own person.
+    arrest = "cm-arrest-record"
+    with store.transaction():
+        _edge(store, hsi, arrest, 0.97, "run-1")
+        _edge(store, dea, "cm-unrelated", 0.99, "run-1")
+        _resolve(store, {hsi: hsi, dea: dea, arrest: dea}, "run-1")
+    assert ("TGT-0015", "TGT-0016", ("possible_same",)) in _active(store)
+    hsi_side = [x for x in alerts_for(store, HSI) if x["alert_id"] == pair][0]
+    assert hsi_side["level"] == "possible"
+    assert "scored a link between the two targets' records at 0.97" in hsi_side["evidence"][0]
+    assert "DE LA CRUZ" not in render_alert(hsi_side) + json.dumps(hsi_side, default=str)
+    assert set(_notices(store, pair, "new")) == {"INV-HSI-0002", "INV-DEA-0001"}
+
+    # A link below the floor is not evidence; a later run that merges them makes it a conflict.
+    with store.transaction():
+        store.execute("DELETE FROM resolve_edges")
+        _edge(store, hsi, arrest, 0.6, "run-2")
+        _resolve(store, {hsi: hsi, dea: dea, arrest: dea}, "run-2")
+    assert store.scalar("SELECT status FROM deconfliction_alerts WHERE alert_id = ?", (pair,)) == "withdrawn"
+    _resolve(store, {hsi: dea, dea: dea, arrest: dea}, "run-3")
+    assert ("TGT-0015", "TGT-0016", ("same_entity",)) in _active(store)
+    assert [x["level"] for x in alerts_for(store, HSI) if x["alert_id"] == pair] == ["conflict"]
+
+
+def test_birth_date_slips() -> None:
+    from datetime import date
+
+    from netcase.cases.deconflict import dob_relation
+
+    assert dob_relation(date(2000, 7, 4), date(2000, 7, 4)) == "equal"
+    assert dob_relation(date(2000, 7, 4), date(2000, 4, 7)) == "day and month swapped"
+    assert dob_relation(date(2000, 7, 4), date(2000, 7, 14)) == "one digit apart"
+    assert dob_relation(date(1981, 5, 26), date(1980, 5, 26)) == "one digit apart"
+    assert dob_relation(date(1997, 9, 3), date(1997, 8, 24)) is None
+    assert dob_relation(date(1997, 9, 3), None) is None
+
+
+def test_name_and_birth_date_alerts_on_synthetic_targets_name_one_true_person(tiny_world: Path,
+                                                                           tmp_path: Path) -> None:
+    import csv
+
+    from netcase.cases.deconflict import find_conflicts
+    from netcase.store import open_store
+
+    with open_store(str(tmp_path / "tiny.duckdb")) as store:
+        ingest_cases(store, tiny_world)
+        found = [c for c in find_conflicts(store) if "name_dob" in c.basis]
+    with (tiny_world / "truth" / "records.csv").open(encoding="utf-8") as fh:
+        person = {r["record_id"]: r["person_id"] for r in csv.DictReader(fh) if r["source_file"] == "cases/targets.csv"}
+    assert found, "the tiny world has targets of two agencies with the same name and date of birth"
+    assert all(person[c.target_a] == person[c.target_b] for c in found)

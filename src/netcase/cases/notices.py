@@ -43,15 +43,17 @@ def _contacts(store: Store, investigation_ids: Iterable[str]) -> dict[str, tuple
 def target_notices(store: Store, run: DeconflictionRun, *, now: datetime) -> list[dict[str, Any]]:
     """The notices owed for the alerts ``run`` created and withdrew: one per side, to its own contact."""
     changes = [("new", [c.alert_id for c in run.new], "active"), ("withdrawn", list(run.withdrawn), "withdrawn")]
+    found = {c.alert_id: c for c in run.new}
     sides: list[tuple[str, dict[str, Any]]] = []
     for change, ids, status in changes:
         if ids:
-            sides += [(change, s) for s in alerts_for(store, Viewer.system(), alert_ids=ids, status=status)]
+            sides += [(change, s) for s in alerts_for(store, Viewer.system(), alert_ids=ids, status=status,
+                                                      conflicts=found)]
     contacts = _contacts(store, (s["investigation_id"] for _c, s in sides))
     out = []
     for change, side in sides:
         agency, lead, phone, email = contacts.get(side["investigation_id"], (None, None, None, None))
-        verb = "Possible" if change == "new" else "Withdrawn"
+        verb = "Withdrawn" if change != "new" else ("Possible" if side["level"] == "possible" else "New")
         out.append({
             "notice_id": _notice_id(run.run_id, side["alert_id"], side["investigation_id"], change),
             "alert_kind": "target", "alert_id": side["alert_id"], "change_kind": change,
