@@ -530,23 +530,40 @@ def revoke_api_token(store: Store, token_id: str, *, by: Viewer, now: datetime, 
 
 
 def token_viewer(store: Store, token: str, now: datetime) -> Viewer:
-    """The ``Viewer`` of an API token (with its scopes); ``InvalidToken`` if unknown, revoked or expired."""
+    """The ``Viewer`` of an API token (with its scopes); ``InvalidToken`` if unknown, revoked or expired.
+
+    One query for the token, its user, roles and compartments: every API request starts here.
+    """
     now = _utc(now)
     rows = store.query(
-        "SELECT token_id, username, scopes, expires_at, revoked_at, last_used_at FROM api_tokens WHERE token_hash = ?",
+        "SELECT t.token_id, t.username, t.scopes, t.expires_at, t.revoked_at, t.last_used_at, u.username, u.agency,"
+        " u.country, u.locked, u.disabled, r.role, c.compartment FROM api_tokens t"
+        " LEFT JOIN users u ON u.username = t.username"
+        " LEFT JOIN user_roles r ON r.username = t.username"
+        " LEFT JOIN user_compartments c ON c.username = t.username WHERE t.token_hash = ?",
         (token_hash(token),),
     )
     if not rows:
         raise InvalidToken("unknown API token")
-    token_id, username, scopes, expires_at, revoked_at, last_used = rows[0]
+    token_id, username, scopes, expires_at, revoked_at, last_used, user, agency, country, locked, disabled = rows[0][:11]
     if revoked_at is not None:
         raise InvalidToken(f"API token {token_id} was revoked")
     if expires_at is not None and now >= expires_at:
         raise InvalidToken(f"API token {token_id} expired")
-    try:
-        viewer = viewer_for(store, username, scopes=frozenset(scopes.split()))
-    except AccessDenied as exc:
-        raise InvalidToken(f"API token {token_id}: {exc}") from exc
+    if user is None:
+        raise InvalidToken(f"API token {token_id}: no user {username!r}")
+    if locked:
+        raise InvalidToken(f"API token {token_id}: account {username} is locked")
+    if disabled:
+        raise InvalidToken(f"API token {token_id}: account {username} is disabled")
+    viewer = Viewer(
+        user=username,
+        agency=agency,
+        country=country,
+        roles=frozenset(str(r[11]) for r in rows if r[11] is not None),
+        compartments=frozenset(str(r[12]) for r in rows if r[12] is not None),
+        scopes=frozenset(scopes.split()),
+    )
     if last_used is None or now - last_used >= TOUCH_INTERVAL:
         store.execute("UPDATE api_tokens SET last_used_at = ? WHERE token_id = ?", (now, token_id))
     return viewer

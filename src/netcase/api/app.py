@@ -9,12 +9,14 @@ air-gapped and a page cannot call home.
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator, Awaitable, Callable
+import os
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import netcase
 from netcase.api.audit_writer import AuditWriter
@@ -39,8 +41,11 @@ paginated with `limit` and `offset` and return `total`; bad parameters get a 422
 """
 
 
-def create_app(db: str) -> FastAPI:
-    """The application serving the store at ``db`` (a DuckDB path or a postgresql:// URL)."""
+def create_app(db: str, request_threads: int | None = None) -> FastAPI:
+    """The application serving the store at ``db`` (a DuckDB path or a postgresql:// URL).
+
+    ``request_threads`` sets the size of the thread pool that runs the (blocking) endpoints.
+    """
     pool = StorePool(db)
     audit_writer = AuditWriter(pool, ACCESS_WRITE_LOCK)
 
@@ -51,6 +56,10 @@ def create_app(db: str) -> FastAPI:
         # which took about 40 % of the server's CPU under load (py-spy, see docs/api.md).
         gc.collect()
         gc.freeze()
+        if request_threads:
+            import anyio.to_thread
+
+            anyio.to_thread.current_default_thread_limiter().total_tokens = request_threads
         yield
         audit_writer.close()
         pool.close()
@@ -79,17 +88,6 @@ def create_app(db: str) -> FastAPI:
     app.state.search_index = SearchIndex()
     app.state.db = db
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Frame-Options"] = "DENY"
-        if not request.url.path.startswith("/static/"):
-            response.headers["Cache-Control"] = "no-store"
-        return response
-
     from netcase.api.routers import check_declared, register_api
     from netcase.web.routes import register_pages
 
@@ -97,4 +95,48 @@ def create_app(db: str) -> FastAPI:
     register_pages(app)
     check_declared(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(SecurityHeaders)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """``create_app`` for the store named by ``NETCASE_DB``: the factory each server worker process
+    calls (``netcase serve --workers N``), since a process cannot be handed an app object."""
+    return create_app(os.environ["NETCASE_DB"], request_threads=int(os.environ.get("NETCASE_REQUEST_THREADS", "40")))
+
+
+_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+]
+_NO_STORE = (b"cache-control", b"no-store")
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response (and ``no-store`` outside ``/static/``).
+
+    A plain ASGI middleware: Starlette's ``@app.middleware("http")`` wraps each request in an extra
+    task and stream, which cost more than a small API read itself.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = scope.get("path", "").startswith("/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [h for h in _HEADERS if h[0] not in names]
+                if not static and _NO_STORE[0] not in names:
+                    extra.append(_NO_STORE)
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
