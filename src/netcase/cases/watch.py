@@ -249,6 +249,13 @@ def _alert_rows(
     return alerts, rows
 
 
+def _in_array(column: str) -> str:
+    """``column IN`` the values of one array parameter (bind a Python list): one parameter however
+    many ids. Both stores run it as a hash semi-join, where a long ``IN (?, ?, ...)`` list is
+    evaluated as an expression per row (five to six times slower over the statements)."""
+    return f"{column} IN (SELECT unnest(CAST(? AS VARCHAR[])))"
+
+
 def _chunks(values: list[str], size: int = 1000) -> Iterable[list[str]]:
     for i in range(0, len(values), size):
         yield values[i:i + size]
@@ -303,10 +310,9 @@ def _candidates(store: Store, viewer: Viewer, batch_id: str | None, watches: lis
     in_batch = f"{vis} AND {in_batch}"
     bparams = [*vparams, *bparams]
     phones = sorted({w.value for w in watches if w.kind == "phone"})
-    for chunk in _chunks(phones):
-        marks = ", ".join("?" for _ in chunk)
+    if phones:
         for r in store.query_dicts(f"SELECT {_COLS} FROM statements s WHERE {in_batch}s.prop_type = 'phone' "
-                                   f"AND s.value IN ({marks})", [*bparams, *chunk]):
+                                   f"AND {_in_array('s.value')}", [*bparams, phones]):
             rows[r["id"]] = r
     props = sorted({p for w in watches for p in _IDENTIFIER_PROPS.get(w.kind, ())})
     if props:
@@ -315,11 +321,10 @@ def _candidates(store: Store, viewer: Viewer, batch_id: str | None, watches: lis
                                    [*bparams, *props]):
             rows[r["id"]] = r
     members = sorted(set().union(*families.values())) if families else []
-    for chunk in _chunks(members, 5000):
-        marks = ", ".join("?" for _ in chunk)
+    if members:
         for r in store.query_dicts(
-                f"SELECT {_COLS} FROM statements s WHERE {in_batch}(s.entity_id IN ({marks}) OR "
-                f"(s.prop_type = 'entity' AND s.value IN ({marks})))", [*bparams, *chunk, *chunk]):
+                f"SELECT {_COLS} FROM statements s WHERE {in_batch}({_in_array('s.entity_id')} OR "
+                f"(s.prop_type = 'entity' AND {_in_array('s.value')}))", [*bparams, members, members]):
             rows[r["id"]] = r
     return list(rows.values())
 
@@ -436,14 +441,11 @@ def check_watches(
 
 def _seen(store: Store, watch_ids: list[str], statement_ids: list[str]) -> set[tuple[str, str]]:
     """(watch, statement) pairs already reported, among these watches and statements."""
-    out: set[tuple[str, str]] = set()
-    wmarks = ", ".join("?" for _ in watch_ids)
-    for chunk in _chunks(statement_ids):
-        marks = ", ".join("?" for _ in chunk)
-        out |= {(r[0], r[1]) for r in store.query(
-            f"SELECT watch_id, statement_id FROM watch_seen WHERE watch_id IN ({wmarks}) AND statement_id IN ({marks})",
-            [*watch_ids, *chunk])}
-    return out
+    if not watch_ids or not statement_ids:
+        return set()
+    return {(r[0], r[1]) for r in store.query(
+        f"SELECT watch_id, statement_id FROM watch_seen WHERE {_in_array('watch_id')} "
+        f"AND {_in_array('statement_id')}", [watch_ids, statement_ids])}
 
 
 def _report(store: Store, watches: list[_Watch], families: dict[str, set[str]], candidates: list[dict[str, Any]],
