@@ -7,7 +7,8 @@ Counting rules (docs/networks.md):
   once, at its largest head count.
 - **events**: trips, encounters, harm incidents and other ``Event`` entities attached to members.
 - **harm**: one count per harm incident (``nc:harmType``; the same type on the same day counts
-  once, as two agencies' reports of one incident); deaths add ``nc:deaths``.
+  once, as two agencies' reports of one incident); deaths add ``nc:deaths`` (a fatal incident with no
+  count, at least one).
 - **revenue**: the larger of the payments received by members (``amount``) and people moved x the
   configured fee per person.
 - **links**: keyword matches (configurable) in linked organisations and events.
@@ -141,10 +142,13 @@ def assess_network(
         deaths = f.number("nc:deaths")
         if not ht and not deaths:
             continue
+        if not deaths and ht.startswith("death"):
+            # A fatal incident whose report gives no count (a survivor's account) is at least one death.
+            deaths = 1.0
         key = (ht or "death", (f.first("date") or f.first("startDate") or "")[:10])
         prev = incidents.get(key)
         if prev is None or deaths > prev[0]:
-            incidents[key] = (deaths, f.ids("nc:deaths") if deaths else [], f.ids("nc:harmType"))
+            incidents[key] = (deaths, (f.ids("nc:deaths") or f.ids("nc:harmType")) if deaths else [], f.ids("nc:harmType"))
     harm_counts: dict[str, int] = defaultdict(int)
     harm_ids: list[str] = []
     for (ht, _day), (deaths, dids, hids) in incidents.items():

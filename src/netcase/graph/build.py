@@ -24,6 +24,7 @@ from netcase.graph.config import GraphConfig
 from netcase.graph.facts import load_facts_for_run
 from netcase.graph.load import canonical_statements, fetch, load_edges, load_nodes
 from netcase.graph.project import Projection, cut_participation, is_value_node, project
+from netcase.graph.records import co_recorded
 from netcase.graph.roles import MemberLinks, infer_roles
 from netcase.store import Store
 
@@ -120,6 +121,18 @@ def build_networks(
                 obj_rows["network_id"].append(nid)
                 obj_rows["object_id"].append(o)
                 obj_rows["schema"].append(info.schema.get(o, "Thing"))
+    # Events a report records beside members but attaches to none of them (graph/records.py).
+    tr = time.perf_counter()
+    member_net = {m: nid for nid, ms in net_members.items() for m in ms}
+    attached = {o for objs_ids in net_objects.values() for o in objs_ids}
+    for nid, evs in sorted(co_recorded(store, viewer, member_net, attached).items()):
+        for o in sorted(evs):
+            net_objects[nid].add(o)
+            obj_rows["run_id"].append(run_id)
+            obj_rows["network_id"].append(nid)
+            obj_rows["object_id"].append(o)
+            obj_rows["schema"].append(info.schema.get(o, "Thing"))
+    timings["records"] = time.perf_counter() - tr
     # Object -> networks, so each protected person is looked up through their own objects (not
     # every person against every network: at large scale that product was most of the build).
     nets_of: dict[str, list[str]] = defaultdict(list)

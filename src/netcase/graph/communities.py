@@ -42,7 +42,58 @@ def leiden(g: ig.Graph, cfg: GraphConfig) -> np.ndarray:
         part = _partition(sub, cfg)
         memb[comp] = np.asarray(part, dtype=np.int64) + nxt
         nxt += max(part) + 1
-    return absorb_fragments(g, memb, cfg.min_network_size)
+    memb = absorb_fragments(g, memb, cfg.min_network_size)
+    return split_weak(g, memb, cfg)
+
+
+def split_weak(g: ig.Graph, memb: np.ndarray, cfg: GraphConfig) -> np.ndarray:
+    """Split off the parts of a community that hang on to it by a thread.
+
+    CPM's one density threshold cannot fit every size: a small organisation whose coordinator
+    takes a few calls from a big neighbour's coordinators passes it and merges, while a
+    threshold high enough to stop that cuts big organisations into pieces. Inside each community
+    a modularity split (Leiden, resolution 1) proposes parts; a part becomes a community of its
+    own when its *conductance* — the weight of its links out of the part over the smaller of the
+    two sides' total link weight — is below ``cfg.split_max_conductance`` and it has at least
+    ``cfg.split_min_size`` people. Cells of one organisation are tied together far more tightly
+    (their coordinators talk to each other), so they stay one community."""
+    if cfg.split_max_conductance <= 0 or not (memb >= 0).any():
+        return memb
+    memb = memb.copy()
+    nxt = int(memb.max()) + 1
+    for c in np.unique(memb[memb >= 0]):
+        vs = np.flatnonzero(memb == c)
+        if len(vs) < 2 * cfg.split_min_size:
+            continue
+        sub = g.induced_subgraph(vs.tolist())
+        if sub.ecount() == 0:
+            continue
+        part = np.asarray(leidenalg.find_partition(
+            sub, leidenalg.RBConfigurationVertexPartition, weights="weight", resolution_parameter=1.0,
+            seed=cfg.seed, n_iterations=-1).membership)
+        if part.max() == 0:
+            continue
+        ends = np.asarray(sub.get_edgelist(), dtype=np.int64)
+        w = np.asarray(sub.es["weight"], dtype=float)
+        strength = np.zeros(len(vs))
+        np.add.at(strength, ends[:, 0], w)
+        np.add.at(strength, ends[:, 1], w)
+        total = strength.sum()
+        pa, pb = part[ends[:, 0]], part[ends[:, 1]]
+        cross = pa != pb
+        out = np.zeros(part.max() + 1)
+        np.add.at(out, pa[cross], w[cross])
+        np.add.at(out, pb[cross], w[cross])
+        vol = np.bincount(part, weights=strength, minlength=part.max() + 1)
+        size = np.bincount(part, minlength=part.max() + 1)
+        cond = out / np.maximum(np.minimum(vol, total - vol), 1e-12)
+        loose = [k for k in range(len(size)) if size[k] >= cfg.split_min_size and cond[k] < cfg.split_max_conductance]
+        if len(loose) == len(size):
+            loose = loose[1:]  # every part is loose: the first keeps the community's number
+        for k in loose:
+            memb[vs[part == k]] = nxt
+            nxt += 1
+    return memb
 
 
 def _partition(sub: ig.Graph, cfg: GraphConfig) -> list[int]:

@@ -75,6 +75,10 @@ class GraphConfig:
     seed: int = 42
     leiden_iterations: int = 10
     min_network_size: int = 3
+    # Parts of a community linked to the rest with conductance below this split off (0: never),
+    # when they hold at least ``split_min_size`` people (communities.split_weak).
+    split_max_conductance: float = 0.2
+    split_min_size: int = 5
     # Second-level Leiden inside a network finds cells when the split is clear.
     cell_min_size: int = 8
     cell_min_modularity: float = 0.3
