@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
+from netcase.ingest.columnar import StatementSet
 from netcase.model.marking import Marking
 from netcase.model.statement import STATEMENT_COLUMNS, Provenance, statement_id
 
@@ -129,11 +130,12 @@ class StatementBuffer:
 class Chunk:
     """What a loader yields: statements, relational rows (table → column lists) and rejects.
 
-    ``statements`` are column lists keyed by ``STATEMENT_COLUMNS``, or an Arrow table with those
-    columns (the mapping loader's fast path, inserted into DuckDB without Python objects).
+    ``statements`` are column lists keyed by ``STATEMENT_COLUMNS``, an Arrow table with those
+    columns, or a ``StatementSet`` (the mapping loader's fast path: the small tables and the query
+    that build the statements, run by a DuckDB store on its own connection).
     """
 
-    statements: dict[str, list[Any]] | pa.Table = field(default_factory=dict)
+    statements: dict[str, list[Any]] | pa.Table | StatementSet = field(default_factory=dict)
     tables: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
     rejected: list[Rejected] = field(default_factory=list)
     rows_read: int = 0

@@ -28,12 +28,14 @@ CTX_COLUMNS = ("caveat", "releasable_to", "tlp", "victim_sensitive", "compartmen
 SEP = "chr(31)"
 
 
-def statement_sql(*, per_row_ctx: bool, submitting_agency: bool) -> str:
+def statement_sql(*, per_row_ctx: bool, submitting_agency: bool, prefix: str = "") -> str:
     """The query that turns the registered ``items``, ``facts``, ``ents``, ``srcs`` (and, when the
     handling varies by row, ``ctx``) tables into statements, in ``STATEMENT_COLUMNS`` order.
 
     Constants are named parameters (``$ds``, ``$source_file``, …); with ``per_row_ctx`` false the
     handling columns are parameters too (``$caveat``, …), otherwise they come from ``ctx`` by row.
+    ``prefix`` is put before the registered tables' names (``_nc_items``, …), so that they cannot
+    meet a real table of the store they are registered on.
     """
     def handling(name: str, sql_type: str) -> str:
         return f"c.{name}" if per_row_ctx else f"CAST(${name} AS {sql_type})"
@@ -43,14 +45,15 @@ def statement_sql(*, per_row_ctx: bool, submitting_agency: bool) -> str:
     entity_text = (f"concat($ds, {SEP}, i.srec, {SEP}, e.ekey, "
                    f"CASE WHEN i.idx IS NULL THEN '' ELSE {SEP} || i.idx END)")
     statement_text = f"concat($ds, {SEP}, a.srec, {SEP}, a.eid, {SEP}, s.sprop, {SEP}, f.value)"
-    ctx_join = "JOIN ctx c ON c.pos = a.pos" if per_row_ctx else ""
+    p = prefix
+    ctx_join = f"JOIN {p}ctx c ON c.pos = a.pos" if per_row_ctx else ""
     return f"""
 WITH a AS (
     SELECT i.item, i.srec, i.obs, i.pos, sha1({entity_text}) AS eid
-    FROM items i JOIN ents e ON e.ent = i.ent
+    FROM {p}items i JOIN {p}ents e ON e.ent = i.ent
 ), f AS (
     SELECT f.item, f.src, f.raw, coalesce(f.value, t.eid) AS value
-    FROM facts f LEFT JOIN a t ON t.item = f.target
+    FROM {p}facts f LEFT JOIN a t ON t.item = f.target
 )
 SELECT
     sha1({statement_text}) AS id,
@@ -77,30 +80,35 @@ SELECT
     {handling("validity", "VARCHAR")} AS validity,
     {submitting} AS submitting_agency,
     CAST($review_by AS DATE) AS review_by
-FROM f JOIN a ON a.item = f.item JOIN srcs s ON s.src = f.src {ctx_join}
+FROM f JOIN a ON a.item = f.item JOIN {p}srcs s ON s.src = f.src {ctx_join}
 """
 
 
-class StatementBuilder:
-    """One file's statement builder: an in-memory DuckDB and the batch's constant columns.
+PREFIX = "_nc_"  # names of a chunk's tables while registered on a store's connection
 
-    Close it when the file is done (``close``); one builder serves every chunk of the file.
+
+class StatementBuilder:
+    """One file's statement builder: the batch's constant columns and the two statement queries.
+
+    ``prepare`` turns a chunk's small tables into a ``StatementSet``; a DuckDB store runs the query
+    on its own connection (``StatementSet.insert_into``: ``INSERT … SELECT``, no statement leaves
+    DuckDB), any other store gets Arrow from a private in-memory DuckDB (``StatementSet.to_arrow``),
+    opened on first use. Close the builder when the file is done (``close``).
     """
 
     def __init__(self, prov: Provenance, review_by: date) -> None:
         self.prov = prov
         self.review_by = review_by
-        self.con = duckdb.connect(":memory:")
-        # Small, short-lived joins: insertion order is not needed, memory stays bounded.
-        self.con.execute("SET preserve_insertion_order = false")
-        self.con.execute("SET memory_limit = '1GB'")
+        self._con: duckdb.DuckDBPyConnection | None = None
+        submitting = bool(prov.submitting_agency)
         self._sql = {
-            per_row: statement_sql(per_row_ctx=per_row, submitting_agency=bool(prov.submitting_agency))
-            for per_row in (False, True)
+            (per_row, prefix): statement_sql(per_row_ctx=per_row, submitting_agency=submitting, prefix=prefix)
+            for per_row in (False, True) for prefix in ("", PREFIX)
         }
 
-    def build(self, tables: dict[str, pa.Table], ctx: tuple[Any, ...] | None) -> pa.Table:
-        """Statements of one chunk from its ``items``/``facts``/``ents``/``srcs`` (and ``ctx``) tables.
+    def prepare(self, tables: dict[str, pa.Table], ctx: tuple[Any, ...] | None) -> StatementSet:
+        """The statements of one chunk from its ``items``/``facts``/``ents``/``srcs`` (and ``ctx``)
+        tables, not yet built.
 
         ``ctx`` is the chunk's handling when every row shares it (a ``RowCtx`` tuple); None means
         the ``ctx`` table gives it row by row.
@@ -117,17 +125,61 @@ class StatementBuilder:
             params["submitting_agency"] = prov.submitting_agency
         if ctx is not None:
             params.update(zip(CTX_COLUMNS, ctx, strict=True))
-        names = list(tables)
+        return StatementSet(self, tables, params, per_row=ctx is None)
+
+    def build(self, tables: dict[str, pa.Table], ctx: tuple[Any, ...] | None) -> pa.Table:
+        """Statements of one chunk as Arrow (``prepare(…).to_arrow()``)."""
+        return self.prepare(tables, ctx).to_arrow()
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The private in-memory DuckDB (for stores that are not DuckDB)."""
+        if self._con is None:
+            self._con = duckdb.connect(":memory:")
+            # Small, short-lived joins: insertion order is not needed, memory stays bounded.
+            self._con.execute("SET preserve_insertion_order = false")
+            self._con.execute("SET memory_limit = '1GB'")
+        return self._con
+
+    def close(self) -> None:
+        """Free the in-memory database, if one was opened."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+
+class StatementSet:
+    """A chunk's statements as the small tables they are built from, and the query that builds them."""
+
+    def __init__(self, builder: StatementBuilder, tables: dict[str, pa.Table], params: dict[str, Any],
+                 *, per_row: bool) -> None:
+        self.builder = builder
+        self.tables = tables
+        self.params = params
+        self.per_row = per_row
+
+    @property
+    def num_rows(self) -> int:
+        """How many statements the query yields: one per fact."""
+        return int(self.tables["facts"].num_rows)
+
+    def query(self, prefix: str = "") -> str:
+        """The ``SELECT`` that yields the statements, over the tables registered with ``prefix``."""
+        return self.builder._sql[(self.per_row, prefix)]
+
+    def to_arrow(self) -> pa.Table:
+        """The statements as an Arrow table in ``STATEMENT_COLUMNS`` order, built in memory."""
+        con = self.builder.connection()
+        names = list(self.tables)
         try:
             for name in names:
-                self.con.register(name, tables[name])
-            out = self.con.sql(self._sql[ctx is None], params=params).to_arrow_table()
+                con.register(name, self.tables[name])
+            out = con.sql(self.query(), params=self.params).to_arrow_table()
         finally:
             for name in names:
-                self.con.unregister(name)
+                con.unregister(name)
         assert tuple(out.column_names) == STATEMENT_COLUMNS
         return out
 
-    def close(self) -> None:
-        """Free the in-memory database."""
-        self.con.close()
+    def relations(self) -> dict[str, pa.Table]:
+        """The tables under the names ``query(PREFIX)`` reads."""
+        return {PREFIX + name: t for name, t in self.tables.items()}

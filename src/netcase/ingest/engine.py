@@ -20,9 +20,10 @@ import pyarrow as pa
 
 from netcase import hooks
 from netcase.ingest.base import Chunk, IngestError, LoadContext, Loader, Rejected
+from netcase.ingest.columnar import PREFIX, StatementSet
 from netcase.ingest.registry import LoaderSet
 from netcase.model.marking import Marking
-from netcase.model.statement import Provenance
+from netcase.model.statement import STATEMENT_COLUMNS, Provenance
 from netcase.store import Store
 from netcase.store.duckdb import DuckDBStore
 
@@ -185,7 +186,16 @@ def ingest_file(
 
 def _write_chunk(store: Store, chunk: Chunk, batch_id: str, source_file: str, result: FileResult) -> None:
     st = chunk.statements
-    if isinstance(st, pa.Table):
+    if isinstance(st, StatementSet):
+        if st.num_rows:
+            if isinstance(store, DuckDBStore):
+                # Built by SQL on the store's own connection and appended there: no statement
+                # becomes an Arrow row or a Python object on the way.
+                result.statements += store.insert_select("statements", STATEMENT_COLUMNS, st.query(PREFIX),
+                                                         st.params, st.relations())
+            else:
+                result.statements += store.insert_columns("statements", st.to_arrow().to_pydict())
+    elif isinstance(st, pa.Table):
         if st.num_rows:
             if isinstance(store, DuckDBStore):
                 # Arrow straight into DuckDB: no Python object per value.

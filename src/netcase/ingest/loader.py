@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from netcase.ingest import clean as C
 from netcase.ingest.base import Chunk, IngestError, LoadContext, Rejected
-from netcase.ingest.columnar import CTX_COLUMNS, StatementBuilder
+from netcase.ingest.columnar import CTX_COLUMNS, StatementBuilder, StatementSet
 from netcase.ingest.mapping import (
     EntitySpec,
     FieldPath,
@@ -626,14 +626,15 @@ class ChunkEvaluator:
                 elif s.on_error == "reject_row":
                     reject_row(pos, _field_name(s), reason, text[:500])
 
-    def _emit(self, pending: list[Pending], bad: set[int], row_ctx: list[RowCtx]) -> pa.Table:
-        """The chunk's statements as an Arrow table in ``STATEMENT_COLUMNS`` order.
+    def _emit(self, pending: list[Pending], bad: set[int], row_ctx: list[RowCtx]) -> StatementSet:
+        """The chunk's statements, as the small tables and query that build them (``StatementSet``).
 
         Python decides which facts are written (refused rows, ``once`` and ``dedupe`` entities),
         with NumPy masks, and hands over only what varies per fact: its item, its source, its value
         and raw value (Arrow arrays). The items (record id, list indices, observed date, row) and
-        sources (schema, property, type) are small tables; ``StatementBuilder`` joins them, hashes
-        entity and statement ids and broadcasts the batch's provenance and handling in DuckDB.
+        sources (schema, property, type) are small tables; the statement query joins them, hashes
+        entity and statement ids and broadcasts the batch's provenance and handling in DuckDB
+        (on the store's connection for a DuckDB store).
         """
         item_ent: list[int] = []
         srec_all: list[str] = []
@@ -743,7 +744,7 @@ class ChunkEvaluator:
                    for i, name in enumerate(CTX_COLUMNS)},
             })
         c0 = row_ctx[0] if row_ctx else self.default_ctx
-        return self.builder.build(tables, None if not uniform else c0)
+        return self.builder.prepare(tables, None if not uniform else c0)
 
     @staticmethod
     def _dedupe(

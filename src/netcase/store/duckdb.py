@@ -61,6 +61,29 @@ class DuckDBStore(Store):
             self.con.unregister("_netcase_insert")
         return arrow.num_rows
 
+    def insert_select(
+        self,
+        table: str,
+        names: Sequence[str],
+        sql: str,
+        params: dict[str, Any],
+        relations: dict[str, pa.Table],
+    ) -> int:
+        """``INSERT INTO table (names) <sql>`` with Arrow ``relations`` registered for the query.
+
+        The ingest fast path: statements are computed by a query over small per-chunk tables and
+        appended without leaving DuckDB (no Arrow result, no second scan). Returns the rows written.
+        """
+        try:
+            for name, rel in relations.items():
+                self.con.register(name, rel)
+            cur = self.con.execute(f"INSERT INTO {table} ({', '.join(names)}) {sql}", params)
+            row = cur.fetchone()
+        finally:
+            for name in relations:
+                self.con.unregister(name)
+        return int(row[0]) if row else 0
+
     def _begin(self) -> None:
         self.con.execute("BEGIN TRANSACTION")
 
