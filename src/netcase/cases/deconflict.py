@@ -140,25 +140,26 @@ def _evidence_sentence(kind: str, detail: str | None = None) -> str:
 def candidate_links(store: Store, canonical_ids: set[str], floor: float = POSSIBLE_PROBABILITY,
                     ) -> dict[frozenset[str], float]:
     """The resolver's strongest scored pair between the clusters of two of ``canonical_ids`` that it
-    did not merge (``resolve_edges`` at or above ``floor``), per pair of canonical ids."""
+    did not merge (``resolve_edges`` at or above ``floor``), per pair of canonical ids.
+
+    Reads only the clusters' members and the pairs that touch them (ids bound as one array).
+    """
     wanted = sorted(canonical_ids)
     if not wanted or not store.table_exists("resolve_edges"):
         return {}
+    in_wanted = "IN (SELECT unnest(CAST(? AS VARCHAR[])))"
+    cluster_of = {c: c for c in wanted}
+    cluster_of.update(store.query(f"SELECT entity_id, canonical_id FROM resolved WHERE canonical_id {in_wanted}",
+                                  [wanted]))
+    members = sorted(cluster_of)
     out: dict[frozenset[str], float] = {}
-    for i in range(0, len(wanted), 1000):
-        chunk = wanted[i:i + 1000]
-        marks = ", ".join("?" for _ in chunk)
-        # Edges touching a wanted cluster on either side; both ends' clusters checked below.
-        rows = store.query(
-            "SELECT coalesce(ra.canonical_id, e.entity_l), coalesce(rb.canonical_id, e.entity_r), "
-            "max(e.match_probability) FROM resolve_edges e "
-            "LEFT JOIN resolved ra ON ra.entity_id = e.entity_l LEFT JOIN resolved rb ON rb.entity_id = e.entity_r "
-            f"WHERE e.match_probability >= ? AND coalesce(ra.canonical_id, e.entity_l) IN ({marks}) "
-            "GROUP BY 1, 2", [floor, *chunk])
-        for ca, cb, p in rows:
-            if ca != cb and cb in canonical_ids:
-                key = frozenset((ca, cb))
-                out[key] = max(out.get(key, 0.0), float(p))
+    for left, right, p in store.query(
+            f"SELECT entity_l, entity_r, match_probability FROM resolve_edges WHERE match_probability >= ? "
+            f"AND entity_l {in_wanted} AND entity_r {in_wanted}", [floor, members, members]):
+        ca, cb = cluster_of[left], cluster_of[right]
+        if ca != cb:
+            key = frozenset((ca, cb))
+            out[key] = max(out.get(key, 0.0), float(p))
     return out
 
 
