@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from datetime import date
 from typing import Any
+
+import numpy as np
 
 from netcase.access.policy import statement_filter
 from netcase.access.viewer import Viewer
@@ -156,15 +159,60 @@ def legal_status_by_network(store: Store, viewer: Viewer, network_ids: list[str]
 
 
 def network_detail(store: Store, viewer: Viewer, network_id: str) -> dict[str, Any] | None:
-    """One network as the viewer may see it (graph stage's ``network_detail``) plus legal status."""
-    _need("graph", "netcase.graph", "networks", store)
-    from netcase.graph import network_detail as graph_detail
+    """One network as the viewer may see it (graph stage's ``network_detail``) plus legal status.
 
-    detail = graph_detail(store, network_id, viewer)
-    if detail is None or not detail["members"]:
-        return None
-    detail["legal"] = legal_status(store, viewer, [m["entity_id"] for m in detail["members"]])
-    return detail
+    Shared by every viewer of the same need-to-know profile and kept until the data changes
+    (``netcase.api.shared_reads``). A miss on a network of the latest run computes every active
+    network for the profile at once: the passes over the statements cost the same for one network
+    or all of them."""
+    _need("graph", "netcase.graph", "networks", store)
+    from netcase.api.shared_reads import shared_reads
+
+    active = bool(store.scalar("SELECT count(*) FROM networks WHERE network_id = ? AND status = 'active'",
+                               (network_id,)))
+    return shared_reads(store).get(  # type: ignore[no-any-return]
+        store, "network_detail", network_id, viewer,
+        lambda: compute_network_details(store, viewer, None if active else [network_id]),
+        group="active" if active else network_id)
+
+
+def compute_network_details(store: Store, viewer: Viewer,
+                            network_ids: list[str] | None = None) -> dict[str, dict[str, Any] | None]:
+    """``network_detail`` of the given networks (None: every active network) computed afresh, with
+    one pass of each kind over the statements for all of them; None for a network none of whose
+    members the viewer may see."""
+    from netcase.graph.read import network_details
+
+    details = network_details(store, viewer, network_ids)
+    out: dict[str, dict[str, Any] | None] = {nid: d if d["members"] else None for nid, d in details.items()}
+    shown = {nid: [m["entity_id"] for m in d["members"]] for nid, d in out.items() if d is not None}
+    everyone = sorted({m for ms in shown.values() for m in ms})
+    whole = legal_status(store, viewer, everyone) if everyone else None
+    if whole is None:
+        for nid in shown:
+            out[nid]["legal"] = None  # type: ignore[index]
+        return out
+    by_canonical = {r["canonical_id"]: r for r in whole["members"]}
+    canon: dict[str, str] = {}
+    for i in range(0, len(everyone), 50_000):
+        chunk = everyone[i : i + 50_000]
+        canon.update({str(a): str(b) for a, b in store.query(
+            "SELECT entity_id, canonical_id FROM resolved WHERE entity_id IN (SELECT unnest(CAST(? AS VARCHAR[])))",
+            [chunk])})
+    for nid, ms in shown.items():
+        out[nid]["legal"] = _legal_of(by_canonical, sorted({canon.get(m, m) for m in ms}))  # type: ignore[index]
+    return out
+
+
+_LEGAL_KEYS = ("charged", "convicted", "extradited", "in_custody", "at_large", "cleared")
+
+
+def _legal_of(by_canonical: dict[str, dict[str, Any]], members: list[str]) -> dict[str, Any]:
+    """``network_legal_status`` of ``members`` (canonical ids) from its answer for a superset."""
+    rows = [by_canonical[m] for m in members]
+    counts = {"members": len(members), **{k: sum(int(bool(r[k])) for r in rows) for k in _LEGAL_KEYS},
+              "not_charged": sum(int(not r["charged"]) for r in rows)}
+    return {"counts": counts, "members": rows}
 
 
 NODE_KINDS = {"phone": "phone", "iban": "account", "identifier": "identifier", "email": "email",
@@ -173,48 +221,116 @@ NODE_KINDS = {"phone": "phone", "iban": "account", "identifier": "identifier", "
 
 def network_elements(store: Store, viewer: Viewer, network_id: str) -> dict[str, Any]:
     """Cytoscape elements of one network: people (by role), phones, accounts, vehicles, places,
-    harm incidents, cut hubs, with dated edges and a server-side layout."""
+    harm incidents, cut hubs, with dated edges and a server-side layout.
+
+    Shared by every viewer of the same need-to-know profile and kept, layout included, until the
+    data changes (``netcase.api.shared_reads``): the drawing of a run does not move between loads.
+    A miss draws the network from the profile's whole graph held in memory (``GraphSnapshot``,
+    read once per profile and data version), not from a new read of its neighbourhood."""
     _need("graph", "netcase.graph", "networks", store)
+    from netcase.api.shared_reads import shared_reads
+    from netcase.graph.read import network_exists
+
+    cache = shared_reads(store)
+    version = cache.version(store)
+
+    def compute() -> dict[str, Any]:
+        if not network_exists(store, network_id):
+            return {network_id: compute_network_elements(store, viewer, network_id)}
+        return {network_id: compute_network_elements(store, viewer, network_id,
+                                                     snapshot=graph_snapshot(store, viewer, version))}
+
+    return cache.get(store, "network_elements", network_id, viewer, compute, version=version)  # type: ignore[no-any-return]
+
+
+_SNAPSHOTS: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
+_SNAPSHOT_LOCK = threading.Lock()
+_SNAPSHOT_FLIGHTS: dict[tuple[str, str, str], threading.Lock] = {}
+#: Whole-graph snapshots kept in memory (one per recently drawn profile; each is the profile's
+#: links and node info, tens of megabytes on the medium world).
+MAX_SNAPSHOTS = 3
+
+
+def graph_snapshot(store: Store, viewer: Viewer, version: str) -> Any:
+    """The ``GraphSnapshot`` of the viewer's profile under data ``version`` (built once, shared by the
+    profile's viewers only)."""
+    from netcase.api.shared_reads import profile_of
+    from netcase.graph.snapshot import GraphSnapshot
+
+    key = (str(getattr(store, "url", "")), profile_of(viewer), version)
+    with _SNAPSHOT_LOCK:
+        if key in _SNAPSHOTS:
+            _SNAPSHOTS.move_to_end(key)
+            return _SNAPSHOTS[key]
+        flight = _SNAPSHOT_FLIGHTS.setdefault(key, threading.Lock())
+    with flight:
+        with _SNAPSHOT_LOCK:
+            if key in _SNAPSHOTS:
+                return _SNAPSHOTS[key]
+        snap = GraphSnapshot(store, viewer)
+        with _SNAPSHOT_LOCK:
+            _SNAPSHOTS[key] = snap
+            # Snapshots of older data versions are of no further use.
+            for old in [k for k in _SNAPSHOTS if k[0] == key[0] and k[2] != version]:
+                del _SNAPSHOTS[old]
+            while len(_SNAPSHOTS) > MAX_SNAPSHOTS:
+                _SNAPSHOTS.popitem(last=False)
+            _SNAPSHOT_FLIGHTS.pop(key, None)
+        return snap
+
+
+def compute_network_elements(store: Store, viewer: Viewer, network_id: str, *, snapshot: Any = None) -> dict[str, Any]:
+    """``network_elements`` computed afresh: from the viewer's ``GraphSnapshot`` when given (no
+    statement read), else from a read of the network's neighbourhood."""
     import igraph as ig
 
-    from netcase.graph import network_graph
-    from netcase.graph.load import load_edges_around, load_nodes
-    from netcase.graph.read import hub_ids
+    from netcase.graph.load import load_nodes
+    from netcase.graph.read import _members, hub_ids, network_graph_parts
 
     # Protected people are counted on the page, not drawn: the graph stage checks each one with a
     # separate policy query, which costs more than the whole rest of the drawing.
-    g = network_graph(store, network_id, viewer)
+    if snapshot is not None:
+        g, around, info = snapshot.network_graph_parts(_members(store, network_id))
+        hubs = snapshot.hubs
+    else:
+        g, around, info = network_graph_parts(store, network_id, viewer)
+        hubs = hub_ids(store)
     people = {v["name"]: v.attributes() for v in g.vs}
-    members = [n for n, a in people.items() if not a["protected"]]
-    hubs = hub_ids(store)
-    edges = load_edges_around(store, viewer, members, hops=1) if members else None
     nodes: dict[str, dict[str, Any]] = {}
     for name, a in people.items():
         nodes[name] = {"id": name, "label": a["label"], "kind": "person", "role": a["role"] or "member",
                        "protected": bool(a["protected"]), "custody": bool(a["custody"]), "country": a["country"]}
     elist: list[dict[str, Any]] = []
     other_ids: set[str] = set()
-    if edges is not None:
-        for s, d, k, n, last in zip(edges.src, edges.dst, edges.kind, edges.count, edges.last_seen, strict=True):
-            s, d = str(s), str(d)
-            if s not in nodes and d not in nodes:
-                continue
-            other = d if s in nodes else s
-            if other not in nodes:
-                other_ids.add(other)
-            elist.append({"source": s, "target": d, "kind": str(k), "count": int(n),
-                          "date": last.isoformat() if isinstance(last, date) else (str(last) if last else None)})
-    info = load_nodes(store, viewer, sorted(o for o in other_ids if ":" not in o or o.split(":", 1)[0] not in NODE_KINDS))
-    harm_ids = _harm_incidents(store, viewer, sorted(other_ids))
+    # The members' own links (one hop) are among the two-hop links the graph was read from.
+    for s, d, k, n, last in zip(around.src, around.dst, around.kind, around.count, around.last_seen, strict=True):
+        s, d = str(s), str(d)
+        if s not in nodes and d not in nodes:
+            continue
+        other = d if s in nodes else s
+        if other not in nodes:
+            other_ids.add(other)
+        elist.append({"source": s, "target": d, "kind": str(k), "count": int(n), "date": _day(last)})
+    labels, schemas = info.label, info.schema
+    if snapshot is None:
+        wanted = sorted(o for o in other_ids if ":" not in o or o.split(":", 1)[0] not in NODE_KINDS)
+        missing = [o for o in wanted if o not in info.schema]
+        if missing:
+            # Entities reached only through a cut hub are not in the projection's node info.
+            more = load_nodes(store, viewer, missing)
+            labels, schemas = {**labels, **more.label}, {**schemas, **more.schema}
+        harm_ids = _harm_incidents(store, viewer, sorted(other_ids))
+    else:
+        harm_ids = {o: snapshot.harm[o] for o in other_ids if o in snapshot.harm}
     for o in sorted(other_ids):
         head = o.split(":", 1)[0]
         if head in NODE_KINDS:
             kind, label = NODE_KINDS[head], o.split(":", 1)[1]
         else:
-            schema = info.schema.get(o, "Thing")
+            schema = schemas.get(o, "Thing")
             kind = {"Vehicle": "vehicle", "BankAccount": "account", "Address": "place", "Event": "event",
                     "Trip": "trip", "Payment": "payment", "Call": "call"}.get(schema, "other")
-            label = info.label.get(o, o)
+            label = labels.get(o, o)
         nodes[o] = {"id": o, "label": label, "kind": kind, "hub": o in hubs, "harm": harm_ids.get(o)}
     # Value nodes seen by one member only add clutter, not structure: keep those linking two or more.
     degree: dict[str, int] = defaultdict(int)
@@ -234,17 +350,27 @@ def network_elements(store: Store, viewer: Viewer, network_id: str) -> dict[str,
     coords = layout.coords
     xs = [c[0] for c in coords] or [0.0]
     ys = [c[1] for c in coords] or [0.0]
-    span = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9)
+    x0, y0 = min(xs), min(ys)
+    span = max(max(xs) - x0, max(ys) - y0, 1e-9)
     out_nodes = []
     for n in order:
         x, y = coords[index[n]]
-        out_nodes.append({"data": nodes[n], "position": {"x": round(1000 * (x - min(xs)) / span, 1),
-                                                         "y": round(1000 * (y - min(ys)) / span, 1)}})
+        out_nodes.append({"data": nodes[n], "position": {"x": round(1000 * (x - x0) / span, 1),
+                                                         "y": round(1000 * (y - y0) / span, 1)}})
     dates = sorted({e["date"] for e in elist if e["date"]})
     return {"nodes": out_nodes,
             "edges": [{"data": {"id": f"e{i}", **e}} for i, e in enumerate(elist)],
             "dates": [dates[0], dates[-1]] if dates else None,
             "cut_hubs": sorted(n for n in keep if nodes[n].get("hub"))}
+
+
+def _day(last: Any) -> str | None:
+    """A link's last date as ISO text (None when unknown), from a date or a numpy datetime64."""
+    if last is None:
+        return None
+    if isinstance(last, np.datetime64):
+        return None if np.isnat(last) else str(last.astype("datetime64[D]"))
+    return last.isoformat() if isinstance(last, date) else str(last)
 
 
 def _harm_incidents(store: Store, viewer: Viewer, ids: list[str]) -> dict[str, str]:

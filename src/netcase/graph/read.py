@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 import igraph as ig
@@ -13,10 +14,11 @@ import numpy as np
 
 from netcase.access.viewer import Viewer
 from netcase.graph.config import GraphConfig
-from netcase.graph.facts import Facts, load_facts
+from netcase.graph.facts import FACT_PROPS, Facts, load_facts
 from netcase.graph.load import (
     ID_CHUNK,
     Edges,
+    NodeInfo,
     canonical_statements,
     fetch,
     in_list,
@@ -42,7 +44,7 @@ def hub_ids(store: Store) -> set[str]:
     return {r[0] for r in store.query("SELECT node_id FROM graph_hubs")}
 
 
-def _drop(edges: Edges, nodes: set[str]) -> Edges:
+def drop_nodes(edges: Edges, nodes: set[str]) -> Edges:
     if not nodes or not len(edges):
         return edges
     keep = np.array([s not in nodes and d not in nodes for s, d in zip(edges.src, edges.dst, strict=True)], dtype=bool)
@@ -66,19 +68,41 @@ def network_graph(
     migrants linked to the network are added with ``protected=True`` and ``role`` 'victim' or
     'migrant', so a caller can show them; they carry no links to rank on and must never be targets.
     """
+    return network_graph_parts(store, network_id, viewer, include_protected=include_protected, config=config)[0]
+
+
+def network_graph_parts(
+    store: Store, network_id: str, viewer: Viewer, *, include_protected: bool = False,
+    config: GraphConfig | None = None,
+) -> tuple[ig.Graph, Edges, NodeInfo]:
+    """``network_graph`` with what it was read from: the links within two hops of the visible
+    members (hubs not cut) and the node info of the members and of every entity on those links
+    but the hubs' (what the projection weighs), so that a caller drawing the network needs no
+    second read of the same links."""
     cfg = config or GraphConfig()
     rows = _members(store, network_id)
     roles = {r["entity_id"]: r for r in rows}
-    seeds = _visible(store, viewer, list(roles))
+    seed_info = load_nodes(store, viewer, list(roles))
+    seeds = set(seed_info.schema)
     hubs = hub_ids(store)
-    edges = _drop(load_edges_around(store, viewer, sorted(seeds), hops=2), hubs) if seeds else Edges.empty()
-    ent_ids = sorted({n for n in np.concatenate([edges.src, edges.dst]).tolist() if not is_value_node(n)} | seeds)
-    info = load_nodes(store, viewer, ent_ids)
+    around = load_edges_around(store, viewer, sorted(seeds), hops=2) if seeds else Edges.empty()
+    edges = drop_nodes(around, hubs)
+    ent_ids = sorted({n for n in np.concatenate([edges.src, edges.dst]).tolist() if not is_value_node(n)} - seeds)
+    # The members' info is read once (an entity's info depends only on its own statements).
+    info = _merge(seed_info, load_nodes(store, viewer, ent_ids))
     protected_ids: list[str] = []
     if include_protected:
         protected_ids = [r[0] for r in store.query(
             "SELECT DISTINCT entity_id FROM network_protected WHERE network_id = ? ORDER BY entity_id", (network_id,))]
         protected_ids = [p for p in protected_ids if p in info.protected or p in _visible(store, viewer, [p])]
+    return person_graph(roles, seeds, edges, info, cfg, protected_ids), around, info
+
+
+def person_graph(roles: dict[str, dict[str, Any]], seeds: set[str], edges: Edges, info: NodeInfo, cfg: GraphConfig,
+                 protected_ids: list[str] | None = None) -> ig.Graph:
+    """The graph of ``network_graph`` from what it is read from: the network's member rows by id,
+    the visible members, the links within two hops of them with hubs cut, their node info."""
+    protected_ids = protected_ids or []
     proj = project(edges, info, cfg)
     names = sorted(seeds)
     idx = {p: i for i, p in enumerate(proj.persons)}
@@ -103,6 +127,13 @@ def network_graph(
         g.add_edges(es)
         g.es["weight"] = ws
     return g
+
+
+def _merge(a: NodeInfo, b: NodeInfo) -> NodeInfo:
+    """The node info of two disjoint sets of entities, as one read of both would give it."""
+    dates = [d for d in (a.last_date, b.last_date) if d is not None]
+    return NodeInfo({**a.schema, **b.schema}, {**a.label, **b.label}, {**a.protected, **b.protected},
+                    {**a.custody, **b.custody}, {**a.country, **b.country}, max(dates) if dates else None)
 
 
 def _network_facts(store: Store, network_id: str, viewer: Viewer) -> dict[str, Facts]:
@@ -217,55 +248,111 @@ def list_networks(store: Store, viewer: Viewer) -> list[dict[str, Any]]:
 def network_detail(store: Store, network_id: str, viewer: Viewer) -> dict[str, Any] | None:
     """One network: members with roles and evidence, factors with evidence (recomputed from what the
     viewer may see), corridors, districts, timeline, protected people (counted, never listed)."""
+    return network_details(store, viewer, [network_id]).get(network_id)
+
+
+def network_details(store: Store, viewer: Viewer, network_ids: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
+    """``network_detail`` of many networks (``None``: every active one) with one read of each kind
+    for all of them: the members' node info, the objects' facts, the members' links and the
+    evidence's readability are each one pass over the statements, whatever the number of networks,
+    where one network at a time costs those passes per network. Each answer is the one
+    ``network_detail`` gives for that network alone; networks that do not exist are left out."""
     from netcase.assess.score import assess_network, load_priority, priority
 
-    head = store.query_dicts("SELECT network_id, label, status, size, first_run, last_run FROM networks WHERE network_id = ?", (network_id,))
-    if not head:
-        return None
-    rows = _members(store, network_id)
-    info = load_nodes(store, viewer, [r["entity_id"] for r in rows])
+    cols = "network_id, label, status, size, first_run, last_run"
+    if network_ids is None:
+        heads = store.query_dicts(f"SELECT {cols} FROM networks WHERE status = 'active' ORDER BY network_id")
+    else:
+        heads = store.query_dicts(f"SELECT {cols} FROM networks WHERE {in_list('network_id')} ORDER BY network_id",
+                                  [list(network_ids)])
+    if not heads:
+        return {}
+    nids = [h["network_id"] for h in heads]
+    rows_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in store.query_dicts(
+            "SELECT network_id, entity_id, cell, role, role_score, strength, evidence FROM network_members "
+            f"WHERE {in_list('network_id')} ORDER BY network_id, strength DESC, entity_id", [nids]):
+        rows_of[r.pop("network_id")].append(r)
+    objs_of: dict[str, list[str]] = defaultdict(list)
+    for nid, oid in store.query(f"SELECT network_id, object_id FROM network_objects WHERE {in_list('network_id')}",
+                                [nids]):
+        objs_of[str(nid)].append(str(oid))
+    everyone = sorted({r["entity_id"] for rows in rows_of.values() for r in rows})
+    info = load_nodes(store, viewer, everyone)
     visible = set(info.schema)
-    facts = _network_facts(store, network_id, viewer)
-    links = _member_links(store, viewer, sorted(visible))
-    members = []
-    for r in rows:
-        if r["entity_id"] not in visible:
-            continue
-        ev = json.loads(r["evidence"])
-        members.append({"entity_id": r["entity_id"], "label": info.label.get(r["entity_id"]), "role": r["role"],
-                        "role_score": r["role_score"], "cell": r["cell"], "strength": round(r["strength"], 3),
-                        "evidence": ev})
+    facts = _facts_of(store, viewer, sorted({o for objs in objs_of.values() for o in objs}))
+    links = _member_links(store, viewer, sorted(visible & set(everyone)))
+    ok: set[str] | None = None
     if not viewer.is_system:
         # Evidence lists only statements this viewer may read.
-        ids = sorted({s for m in members for e in m["evidence"] for s in e["statements"]})
-        ok = _readable_ids(store, viewer, ids)
-        for m in members:
-            for e in m["evidence"]:
-                e["statements"] = [s for s in e["statements"] if s in ok]
-            # A rule whose statements the viewer may not read is not shown (its wording would
-            # reveal what they cannot see).
-            m["evidence"] = [e for e in m["evidence"] if e["statements"]]
+        ok = _readable_ids(store, viewer, sorted({s for rows in rows_of.values() for r in rows if r["entity_id"] in visible
+                                                  for e in json.loads(r["evidence"]) for s in e["statements"]}))
     newest = store.scalar("SELECT max(observed) FROM statements")
-    factors = assess_network(list(facts), facts, sorted(visible), links, newest, load_priority())
-    prot = store.query("SELECT category, count(DISTINCT entity_id) FROM network_protected WHERE network_id = ? GROUP BY category ORDER BY category", (network_id,))
-    timeline = []
-    for oid, f in facts.items():
-        d = f.first("date") or f.first("startDate")
-        if f.schema in ("Trip", "Event", "Call", "Payment") and d:
-            timeline.append({"date": d[:10], "object_id": oid, "schema": f.schema, "type": f.first("nc:eventType"),
-                             "harm": f.first("nc:harmType"), "migrants": int(f.number("nc:migrantCount")) or None,
-                             "corridor": f.first("nc:corridor"), "district": f.first("nc:district"),
-                             "statements": f.ids("date") + f.ids("startDate")})
-    timeline.sort(key=lambda t: (t["date"], t["object_id"]))
-    return {
-        **head[0], "visible_members": len(members), "priority": priority(factors),
-        "factors": {k: v.as_dict() for k, v in factors.items()},
-        "members": members,
-        "corridors": corridors_of(facts, links),
-        "districts": factors["reach"].value["districts"],
-        "protected_people": {c: int(n) for c, n in prot},
-        "timeline": timeline,
-    }
+    prot: dict[str, dict[str, int]] = defaultdict(dict)
+    for nid, c, n in store.query(
+            "SELECT network_id, category, count(DISTINCT entity_id) FROM network_protected "
+            f"WHERE {in_list('network_id')} GROUP BY network_id, category ORDER BY network_id, category", [nids]):
+        prot[str(nid)][str(c)] = int(n)
+    cfg = load_priority()
+    out: dict[str, dict[str, Any]] = {}
+    for head in heads:
+        nid = head["network_id"]
+        members = []
+        for r in rows_of.get(nid, []):
+            if r["entity_id"] not in visible:
+                continue
+            ev = json.loads(r["evidence"])
+            if ok is not None:
+                for e in ev:
+                    e["statements"] = [s for s in e["statements"] if s in ok]
+                # A rule whose statements the viewer may not read is not shown (its wording would
+                # reveal what they cannot see).
+                ev = [e for e in ev if e["statements"]]
+            members.append({"entity_id": r["entity_id"], "label": info.label.get(r["entity_id"]), "role": r["role"],
+                            "role_score": r["role_score"], "cell": r["cell"], "strength": round(r["strength"], 3),
+                            "evidence": ev})
+        seen = sorted(m["entity_id"] for m in members)
+        nfacts = {o: facts[o] for o in sorted(set(objs_of.get(nid, []))) if o in facts}
+        nlinks = {m: links[m] for m in seen if m in links}
+        factors = assess_network(list(nfacts), nfacts, seen, nlinks, newest, cfg)
+        timeline = []
+        for oid, f in nfacts.items():
+            d = f.first("date") or f.first("startDate")
+            if f.schema in ("Trip", "Event", "Call", "Payment") and d:
+                timeline.append({"date": d[:10], "object_id": oid, "schema": f.schema, "type": f.first("nc:eventType"),
+                                 "harm": f.first("nc:harmType"), "migrants": int(f.number("nc:migrantCount")) or None,
+                                 "corridor": f.first("nc:corridor"), "district": f.first("nc:district"),
+                                 "statements": f.ids("date") + f.ids("startDate")})
+        timeline.sort(key=lambda t: (t["date"], t["object_id"]))
+        out[nid] = {
+            **head, "visible_members": len(members), "priority": priority(factors),
+            "factors": {k: v.as_dict() for k, v in factors.items()},
+            "members": members,
+            "corridors": corridors_of(nfacts, nlinks),
+            "districts": factors["reach"].value["districts"],
+            "protected_people": prot.get(nid, {}),
+            "timeline": timeline,
+        }
+    return out
+
+
+def _facts_of(store: Store, viewer: Viewer, ids: list[str]) -> dict[str, Facts]:
+    """``load_facts`` of any number of objects in one pass (one array parameter)."""
+    if not ids:
+        return {}
+    props = ", ".join(f"'{p}'" for p in FACT_PROPS)
+    cs, params = canonical_statements(
+        viewer, f"s.prop IN ({props}) AND {in_list('coalesce(r.canonical_id, s.entity_id)')}", [ids], of=ids)
+    # In a fixed order, so that which of several equal records a factor cites does not vary.
+    cols = fetch(store, f"WITH cs AS ({cs}) SELECT cid, schema, prop, value, id FROM cs ORDER BY cid, prop, id", params)
+    out: dict[str, Facts] = {}
+    for cid, schema, prop, value, sid in zip(cols["cid"], cols["schema"], cols["prop"], cols["value"], cols["id"],
+                                             strict=True):
+        f = out.get(cid)
+        if f is None:
+            f = out[cid] = Facts(schema=schema)
+        f.props[prop].append((value, sid))
+    return out
 
 
 def _readable_ids(store: Store, viewer: Viewer, ids: list[str]) -> set[str]:

@@ -1,0 +1,191 @@
+"""Network reads shared by viewers of one need-to-know profile (netcase.api.shared_reads), on the
+tiny synthetic world run through the pipeline: an answer is served only to viewers of the profile
+it was computed for, new data invalidates it, it survives a restart, and the bulk and in-memory
+computations give the per-network answers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from netcase.access.identity import add_user, viewer_for
+from netcase.access.policy import visibility_key
+from netcase.access.viewer import Viewer
+from netcase.api import create_app, services
+from netcase.api.shared_reads import (
+    SharedReads,
+    active_profiles,
+    profile_of,
+    shared_reads,
+    to_json,
+    warm_network_reads,
+)
+from netcase.store import Store, open_store
+from test_api_world import piped_store, totp_now, users_by_role
+
+
+@pytest.fixture(scope="module")
+def world(tiny_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A private copy of the piped store (these tests change its data)."""
+    shared = piped_store(tiny_world, tmp_path_factory.getbasetemp())
+    url = str(tmp_path_factory.mktemp("shared_reads") / "copy.duckdb")
+    src = open_store(shared)
+    try:
+        src.execute(f"ATTACH '{url}' AS cp")
+        src.execute(f"COPY FROM DATABASE {Path(shared).stem} TO cp")
+        src.execute("DETACH cp")
+    finally:
+        src.close()
+    store = open_store(url)
+    users = users_by_role(store)
+    viewers = {role: viewer_for(store, u.username) for role, u in users.items()}
+    yield {"url": url, "store": store, "users": users, "viewers": viewers}
+    store.close()
+
+
+def plain(value: Any) -> Any:
+    """An answer as the API sends it (the cache keeps answers in that form)."""
+    return json.loads(to_json(value))
+
+
+def fresh_detail(store: Store, viewer: Viewer, network_id: str) -> Any:
+    """One network's detail computed alone, without any cache."""
+    return plain(services.compute_network_details(store, viewer, [network_id]).get(network_id))
+
+
+def networks(store: Store) -> list[str]:
+    return [str(r[0]) for r in store.query("SELECT network_id FROM networks WHERE status = 'active' ORDER BY network_id")]
+
+
+def test_bulk_details_equal_one_network_at_a_time(world: dict[str, Any]) -> None:
+    store = world["store"]
+    for role in ("analyst", "partner_liaison", "victim_services", "investigator"):
+        viewer = world["viewers"][role]
+        every = plain(services.compute_network_details(store, viewer, None))
+        assert set(every) == set(networks(store))
+        for nid in networks(store):
+            assert every[nid] == fresh_detail(store, viewer, nid), (role, nid)
+
+
+def test_cached_detail_is_never_another_profiles_answer(world: dict[str, Any]) -> None:
+    store = world["store"]
+    us, partner = world["viewers"]["investigator"], world["viewers"]["partner_liaison"]
+    assert visibility_key(us) != visibility_key(partner)
+    # A network the two profiles see differently (otherwise this test could not fail).
+    nid = next(n for n in networks(store) if fresh_detail(store, us, n) != fresh_detail(store, partner, n))
+    cache = shared_reads(store)
+    first = services.network_detail(store, us, nid)
+    assert first == fresh_detail(store, us, nid)
+    computed = cache.computed
+    # The partner's read finds the investigator's answer kept, and must not be given it.
+    theirs = services.network_detail(store, partner, nid)
+    assert cache.computed == computed + 1
+    assert theirs == fresh_detail(store, partner, nid) != first
+
+
+def test_viewers_of_one_profile_share_one_computation(world: dict[str, Any]) -> None:
+    store = world["store"]
+    ana = world["viewers"]["analyst"]
+    add_user(store, username="other.analyst", password="A-long-enough-Password-2026!", roles=("analyst",),
+             agency="CBP", country="USA", by=Viewer.system(), now=datetime(2026, 1, 1))
+    other = viewer_for(store, "other.analyst")
+    assert other.user != ana.user and profile_of(other) == profile_of(ana)
+    nid = networks(store)[0]
+    cache = shared_reads(store)
+    mine = services.network_detail(store, ana, nid)
+    computed = cache.computed
+    assert services.network_detail(store, other, nid) == mine
+    assert cache.computed == computed
+
+
+def test_new_data_invalidates_shared_answers(world: dict[str, Any]) -> None:
+    store = world["store"]
+    partner = world["viewers"]["partner_liaison"]
+    seen = [n for n in networks(store) if services.network_detail(store, partner, n) is not None]
+    assert seen, "the partner sees some network under the sharing agreement"
+    graph = services.network_elements(store, partner, seen[0])
+    assert graph["nodes"]
+    # The agreement is revoked: a partner may read nothing, and no kept answer may say otherwise.
+    store.execute("UPDATE sharing_agreements SET revoked_at = ? WHERE country = 'MEX'", (datetime(2026, 2, 1),))
+    try:
+        assert all(services.network_detail(store, partner, n) is None for n in seen)
+        assert services.network_elements(store, partner, seen[0])["nodes"] == []
+    finally:
+        store.execute("UPDATE sharing_agreements SET revoked_at = NULL WHERE country = 'MEX'")
+    # Once restored the version differs again, and the answer is the fresh one.
+    assert services.network_detail(store, partner, seen[0]) == fresh_detail(store, partner, seen[0])
+
+
+def test_answers_survive_a_restart_in_the_table(world: dict[str, Any]) -> None:
+    store = world["store"]
+    viewer = world["viewers"]["prosecutor"]
+    nid = networks(store)[-1]
+    expected = services.network_detail(store, viewer, nid)
+    restarted = SharedReads()  # a new process: nothing in memory
+
+    def must_not_run() -> dict[str, Any]:
+        raise AssertionError("recomputed an answer kept in read_cache")
+
+    assert restarted.get(store, "network_detail", nid, viewer, must_not_run, group="active") == expected
+    assert restarted.loaded == 1 and restarted.computed == 0
+    # Another profile's row is not this viewer's answer: it is computed, not loaded.
+    partner = world["viewers"]["partner_liaison"]
+    got = restarted.get(store, "network_detail", nid, partner,
+                        lambda: services.compute_network_details(store, partner, [nid]))
+    assert got == fresh_detail(store, partner, nid) and restarted.computed == 1
+
+
+def test_drawing_from_the_snapshot_equals_the_networks_own_read(world: dict[str, Any]) -> None:
+    store = world["store"]
+    version = shared_reads(store).version(store)
+    for role in ("supervisor", "partner_liaison"):
+        viewer = world["viewers"][role]
+        snap = services.graph_snapshot(store, viewer, version)
+        for nid in networks(store)[:6]:
+            a = services.compute_network_elements(store, viewer, nid)
+            b = services.compute_network_elements(store, viewer, nid, snapshot=snap)
+            for key in ("dates", "cut_hubs"):
+                assert a[key] == b[key]
+            assert sorted(json.dumps(n["data"], sort_keys=True) for n in a["nodes"]) == \
+                sorted(json.dumps(n["data"], sort_keys=True) for n in b["nodes"])
+            assert sorted(json.dumps({k: v for k, v in e["data"].items() if k != "id"}, sort_keys=True)
+                          for e in a["edges"]) == \
+                sorted(json.dumps({k: v for k, v in e["data"].items() if k != "id"}, sort_keys=True)
+                       for e in b["edges"])
+
+
+def test_warming_keeps_every_active_profile(world: dict[str, Any]) -> None:
+    store = world["store"]
+    profiles = active_profiles(store)
+    assert len({profile_of(v) for v in profiles}) == len(profiles) >= 4
+    warm_network_reads(store)
+    again = warm_network_reads(store)
+    assert again == {"computed": 0, "warm": len(profiles)}
+    version = shared_reads(store).version(store)
+    for viewer in profiles:
+        kept = store.scalar("SELECT count(*) FROM read_cache WHERE what = 'network_detail' AND profile = ? "
+                            "AND version = ?", (profile_of(viewer), version))
+        assert kept == len(networks(store))
+
+
+def test_api_reads_from_the_cache_are_still_audited(world: dict[str, Any]) -> None:
+    store = world["store"]
+    u = world["users"]["supervisor"]
+    c = TestClient(create_app(world["url"]))
+    assert c.post("/api/auth/login", json={"username": u.username, "password": u.password,
+                                           "totp": totp_now(u)}).status_code == 200
+    nid = networks(store)[0]
+    before = store.scalar("SELECT count(*) FROM audit_log WHERE action = 'read:network' AND object_id = ? "
+                          "AND username = ?", (nid, u.username))
+    for _ in range(2):
+        assert c.get(f"/api/networks/{nid}").status_code == 200
+        assert c.get(f"/api/networks/{nid}/graph").status_code == 200
+    after = store.scalar("SELECT count(*) FROM audit_log WHERE action = 'read:network' AND object_id = ? "
+                         "AND username = ?", (nid, u.username))
+    assert after - before == 4
