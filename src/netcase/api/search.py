@@ -84,6 +84,10 @@ class SearchIndex:
             self._index = _Index(count, dict(names), sorted(names), dict(codes), sorted(codes))
             return self._index
 
+    def warm(self, store: Store) -> None:
+        """Build the index now (a server does this when it starts, not at the first search)."""
+        self._current(store)
+
     def candidates(self, store: Store, query: str, limit: int = 50) -> dict[str, float]:
         """Raw values that match ``query`` with a score 0–100 (exact and near-exact first)."""
         idx = self._current(store)

@@ -13,6 +13,18 @@ So each answer is kept under a key made of
   user is never shown to another, and the access policy is applied exactly as before, only not
   re-run while nothing it reads has changed.
 
+Aggregates computed only from what the access policy lets a viewer read (the network list and
+its facets, a network's assessment, the trends, the map's data, the brief's figures) are the same
+for every viewer with the same ``netcase.access.policy.visibility_key`` (country, compartments,
+the roles' categories of facts): ``shared`` keys them by that profile instead of the person, so
+one analyst's first load serves the next analyst of the same profile. Anything per person on a
+page (their name, their buttons, their deconfliction alerts, audit entries) is never cached
+under it.
+
+A computation in progress is not started twice: a second request for the same key waits for the
+first one's answer. ``netcase.web.warm`` fills the cache in a background thread when the server
+starts (and again after the data changes), for the profiles of the store's active users.
+
 The cache lives on the application (``app.state``), bounded, least recently used first out.
 """
 
@@ -23,6 +35,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from netcase.access.policy import visibility_key
 from netcase.access.viewer import Viewer
 from netcase.store import Store
 
@@ -41,6 +54,7 @@ VERSION_SOURCES: dict[str, tuple[str, ...]] = {
     "network_assessments": (),
     "investigations": ("count(*) FILTER (WHERE status = 'open')", "max(closed)"),
     "case_targets": (),
+    "deconfliction_alerts": ("count(*) FILTER (WHERE status = 'active')", "max(last_change)"),
     "court_cases": (),
     "defendants": ("count(disposition)",),
     "forfeitures": (),
@@ -78,6 +92,8 @@ class PageCache:
         self.max_entries = max_entries
         self._entries: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
+        # Key → the lock held by the thread computing it (others wait for that answer).
+        self._computing: dict[Hashable, threading.Lock] = {}
         self.hits = 0
         self.misses = 0
         self._tables: frozenset[str] | None = None
@@ -90,20 +106,43 @@ class PageCache:
         return data_version(store, self._tables)
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """The answer stored under ``key``, computing and storing it on a miss."""
-        with self._lock:
-            if key in self._entries:
+        """The answer stored under ``key``, computing and storing it on a miss.
+
+        While one thread computes a key, another asking for it waits and takes that answer (a
+        second scan of the store for the same thing would only slow both down)."""
+        while True:
+            with self._lock:
+                if key in self._entries:
+                    self._entries.move_to_end(key)
+                    self.hits += 1
+                    return self._entries[key]  # type: ignore[no-any-return]
+                busy = self._computing.get(key)
+                if busy is None:
+                    mine = threading.Lock()
+                    mine.acquire()
+                    self._computing[key] = mine
+                    break
+            # Someone else computes it: wait until they are done, then look again (on their
+            # failure the entry is still missing and this thread computes it itself).
+            with busy:
+                pass
+        try:
+            value = compute()
+            with self._lock:
+                self.misses += 1
+                self._entries[key] = value
                 self._entries.move_to_end(key)
-                self.hits += 1
-                return self._entries[key]  # type: ignore[no-any-return]
-        value = compute()
+                while len(self._entries) > self.max_entries:
+                    self._entries.popitem(last=False)
+            return value
+        finally:
+            with self._lock:
+                del self._computing[key]
+            mine.release()
+
+    def __contains__(self, key: Hashable) -> bool:
         with self._lock:
-            self.misses += 1
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-        return value
+            return key in self._entries
 
 
 def cached(cache: PageCache, store: Store, viewer: Viewer, name: str, args: tuple[Hashable, ...],
@@ -113,4 +152,22 @@ def cached(cache: PageCache, store: Store, viewer: Viewer, name: str, args: tupl
     ``version`` may be passed when the caller has read it already in the same request.
     """
     key = (name, version if version is not None else cache.version(store), viewer, args)
+    return cache.get(key, compute)
+
+
+def shared_key(name: str, version: tuple[Any, ...], viewer: Viewer, args: tuple[Hashable, ...]) -> Hashable:
+    """The key of an aggregate shared by every viewer with ``viewer``'s visibility key."""
+    return ("shared", name, version, visibility_key(viewer), args)
+
+
+def shared(cache: PageCache, store: Store, viewer: Viewer, name: str, args: tuple[Hashable, ...],
+           compute: Callable[[], T], version: tuple[Any, ...] | None = None) -> T:
+    """``compute()``, reused for every viewer who reads the same statements while the data version
+    is unchanged.
+
+    Only for answers computed from what the access policy gives ``viewer`` (``statement_filter``
+    and the case filters, which depend on the same country and compartments) and nothing else
+    about them: two viewers with equal ``visibility_key`` provably read the same statements and
+    see the same pseudonyms (tests/test_policy_visibility_key.py)."""
+    key = shared_key(name, version if version is not None else cache.version(store), viewer, args)
     return cache.get(key, compute)

@@ -110,6 +110,7 @@ def register_pages(app: FastAPI) -> None:
     from netcase.web.cache import PageCache
 
     app.state.page_cache = PageCache()
+    _warm_on_start(app)
 
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired) -> Response:
@@ -226,6 +227,32 @@ def register_pages(app: FastAPI) -> None:
     from netcase.web import pages
 
     pages.register(app)
+
+
+def _warm_on_start(app: FastAPI) -> None:
+    """Start ``netcase.web.warm`` with the server (after the app's own start-up), stop it before
+    the app's shut-down closes the store. ``NETCASE_WARM=0`` leaves it off."""
+    from contextlib import asynccontextmanager
+
+    from netcase.web import warm
+
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: Any) -> Any:
+        async with inner(a) as state:
+            warmer = None
+            if warm.enabled() and hasattr(a.state, "pool"):
+                warmer = warm.Warmer(a.state.pool, a.state.page_cache, a.state.search_index)
+                a.state.warmer = warmer
+                warmer.start()
+            try:
+                yield state
+            finally:
+                if warmer is not None:
+                    warmer.close()
+
+    app.router.lifespan_context = lifespan
 
 
 def _safe_next(target: str) -> str:

@@ -21,7 +21,7 @@ from netcase.api.deps import StoreDep
 from netcase.api.security import ACCESS_WRITE_LOCK, audit, may, now, require
 from netcase.model.country import iso_alpha3
 from netcase.store import Store
-from netcase.web.cache import PageCache, cached
+from netcase.web.cache import PageCache, cached, shared
 from netcase.web.routes import PageViewer, render
 
 STAGES: dict[str, str] = {
@@ -85,6 +85,77 @@ def duplicate_candidates(store: Store, viewer: Viewer, view: Any) -> list[dict[s
     return out
 
 
+def trends_report(store: Store, viewer: Viewer, cache: PageCache, district: str = "") -> dict[str, Any]:
+    """The trends stage's report (series and surges) for the viewer's visibility profile."""
+    return shared(cache, store, viewer, "trends", (district,),
+                  lambda: services.trends(store, viewer, district=district or None))
+
+
+def network_detail(store: Store, viewer: Viewer, cache: PageCache, network_id: str) -> dict[str, Any] | None:
+    """One run's assessment of one network as this visibility profile may see it: kept until a new run."""
+    return shared(cache, store, viewer, "network", (network_id,),
+                  lambda: services.network_detail(store, viewer, network_id))
+
+
+def investigation_board(store: Store, viewer: Viewer, cache: PageCache, version: tuple[Any, ...],
+                        status: str = "") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The investigations the viewer may see (the same for everyone with their country and
+    compartments, the case filter's inputs) and their own deconfliction alerts (their agency's
+    targets: kept for this viewer only)."""
+    invs = shared(cache, store, viewer, "investigations", (status,),
+                  lambda: services.investigations(store, viewer, status=status or None), version)
+    alerts = cached(cache, store, viewer, "alerts", (), lambda: services.alerts(store, viewer), version)
+    return invs, alerts
+
+
+def brief_for(store: Store, viewer: Viewer, cache: PageCache) -> Any:
+    """The leadership brief's content for ``viewer``: its figures (networks, trends, prosecutions,
+    partners, all read through the access policy) are shared by the viewers with the same
+    visibility profile until the data changes; the viewer named on it is this one."""
+    import dataclasses
+
+    from netcase.report.brief import build_brief
+
+    brief = shared(cache, store, viewer, "brief", (), lambda: build_brief(store, viewer))
+    return dataclasses.replace(brief, viewer=viewer)
+
+
+def investigation_alerts(store: Store, viewer: Viewer, investigation_id: str) -> list[dict[str, Any]]:
+    """The viewer's deconfliction alerts on one investigation (the cases stage's ``alerts_for``
+    narrowed to it, so the evidence of the viewer's other alerts is not rebuilt)."""
+    if importlib.util.find_spec("netcase.cases") is None or not store.table_exists("deconfliction_alerts"):
+        raise services.StageUnavailable("cases", "has not run on this database")
+    from netcase.cases.deconflict import alerts_for
+
+    return alerts_for(store, viewer, investigation_id=investigation_id)
+
+
+def network_list(store: Store, viewer: Viewer, cache: PageCache,
+                 version: tuple[Any, ...]) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+    """The whole ranked network list and the filter options, computed once per data version and
+    visibility profile; a filter or another page of the list is then a selection from it."""
+    every = shared(cache, store, viewer, "networks:list", (), lambda: services.list_networks(store, viewer), version)
+    options = shared(cache, store, viewer, "networks:options", (), lambda: services.facet_options(store, viewer),
+                     version)
+    return every, options
+
+
+def network_rows(store: Store, viewer: Viewer, cache: PageCache, version: tuple[Any, ...],
+                 rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """One page of the list with each network's activity sparkline and legal status; the months."""
+    page = [dict(r) for r in rows]
+    ids = tuple(r["network_id"] for r in page)
+    activity = shared(cache, store, viewer, "networks:activity", ids,
+                      lambda: services.activity_by_month(store, viewer, list(ids)), version)
+    months = sorted({m for a in activity.values() for m in a})
+    legal = shared(cache, store, viewer, "networks:legal", ids,
+                   lambda: services.legal_status_by_network(store, viewer, list(ids)), version)
+    for r in page:
+        r["spark"] = [activity.get(r["network_id"], {}).get(m, 0) for m in months]
+        r["legal"] = legal.get(r["network_id"])
+    return page, months
+
+
 def filter_networks(rows: list[dict[str, Any]], *, district: str = "", corridor: str = "", country: str = "",
                     link: str = "") -> list[dict[str, Any]]:
     """The listed networks matching the filters (the tests of ``services.list_networks``, applied
@@ -120,25 +191,11 @@ def register_pages(app: FastAPI) -> None:
         cache: PageCache = request.app.state.page_cache
         version = cache.version(store)
         try:
-            # The whole ranked list and the filter options are computed once per data version and
-            # viewer; a filter or another page of the list is then a selection from it.
-            every = cached(cache, store, viewer, "networks:list", (), lambda: services.list_networks(store, viewer),
-                           version)
-            options = cached(cache, store, viewer, "networks:options", (),
-                             lambda: services.facet_options(store, viewer), version)
+            every, options = network_list(store, viewer, cache, version)
         except services.StageUnavailable as exc:
             return unavailable(request, viewer, "Priority networks", exc)
         rows = filter_networks(every, district=district, corridor=corridor, country=country, link=link)
-        page = [dict(r) for r in rows[offset : offset + PAGE]]
-        ids = tuple(r["network_id"] for r in page)
-        activity = cached(cache, store, viewer, "networks:activity", ids,
-                          lambda: services.activity_by_month(store, viewer, list(ids)), version)
-        months = sorted({m for a in activity.values() for m in a})
-        legal = cached(cache, store, viewer, "networks:legal", ids,
-                       lambda: services.legal_status_by_network(store, viewer, list(ids)), version)
-        for r in page:
-            r["spark"] = [activity.get(r["network_id"], {}).get(m, 0) for m in months]
-            r["legal"] = legal.get(r["network_id"])
+        page, months = network_rows(store, viewer, cache, version, rows[offset : offset + PAGE])
         template = "_networks_table.html" if request.headers.get("hx-request") else "networks.html"
         return render(request, template, viewer, title="Priority networks", rows=page, total=len(rows),
                       offset=offset, limit=PAGE, options=options,
@@ -150,8 +207,7 @@ def register_pages(app: FastAPI) -> None:
         require(viewer, "read:networks")
         try:
             # One run's assessment of one network, as this viewer may see it: kept until a new run.
-            detail = cached(request.app.state.page_cache, store, viewer, "network", (network_id,),
-                            lambda: services.network_detail(store, viewer, network_id))
+            detail = network_detail(store, viewer, request.app.state.page_cache, network_id)
         except services.StageUnavailable as exc:
             return unavailable(request, viewer, "Network", exc)
         audit(store, viewer, "read:network", object_type="network", object_id=network_id, request=request,
@@ -166,9 +222,12 @@ def register_pages(app: FastAPI) -> None:
     def investigations_page(request: Request, store: StoreDep, viewer: PageViewer,
                             status_: Annotated[str, Query(alias="status", max_length=20)] = "") -> HTMLResponse:
         require(viewer, "read:cases")
+        cache: PageCache = request.app.state.page_cache
+        version = cache.version(store)
         try:
-            invs = services.investigations(store, viewer, status=status_ or None)
-            alerts = services.alerts(store, viewer)
+            # The board is the same for everyone with this viewer's country and compartments (the
+            # case filter's inputs); the alerts are the viewer's own (their agency's targets).
+            invs, alerts = investigation_board(store, viewer, cache, version, status_)
         except services.StageUnavailable as exc:
             return unavailable(request, viewer, "Investigations", exc)
         columns: dict[str, list[dict[str, Any]]] = {}
@@ -180,9 +239,13 @@ def register_pages(app: FastAPI) -> None:
     @app.get("/investigations/{investigation_id}", response_class=HTMLResponse, include_in_schema=False)
     def investigation_page(investigation_id: str, request: Request, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
         require(viewer, "read:cases")
+        cache: PageCache = request.app.state.page_cache
+        version = cache.version(store)
         try:
-            inv = services.investigation(store, viewer, investigation_id)
-            alerts = [a for a in services.alerts(store, viewer) if a["investigation_id"] == investigation_id]
+            inv = shared(cache, store, viewer, "investigation", (investigation_id,),
+                         lambda: services.investigation(store, viewer, investigation_id), version)
+            alerts = cached(cache, store, viewer, "alerts", (investigation_id,),
+                            lambda: investigation_alerts(store, viewer, investigation_id), version)
         except services.StageUnavailable as exc:
             return unavailable(request, viewer, "Investigation", exc)
         if inv is None:
@@ -234,8 +297,7 @@ def register_pages(app: FastAPI) -> None:
                     district: Annotated[str, Query(max_length=40)] = "") -> HTMLResponse:
         require(viewer, "read:trends")
         try:
-            report = cached(request.app.state.page_cache, store, viewer, "trends", (district,),
-                            lambda: services.trends(store, viewer, district=district or None))
+            report = trends_report(store, viewer, request.app.state.page_cache, district)
         except services.StageUnavailable as exc:
             return unavailable(request, viewer, "District trends", exc)
         from netcase.report.charts import line_chart
@@ -260,18 +322,18 @@ def register_pages(app: FastAPI) -> None:
     @app.get("/brief/view", response_class=HTMLResponse, include_in_schema=False)
     def brief_view(request: Request, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
         require(viewer, "read:trends")
-        from netcase.report.brief import build_brief, render_html
+        from netcase.report.brief import render_html
 
-        html = render_html(build_brief(store, viewer))
+        html = render_html(brief_for(store, viewer, request.app.state.page_cache))
         audit(store, viewer, "read:brief", object_type="brief", object_id="html", request=request)
         return HTMLResponse(html)
 
     @app.get("/brief.pdf", include_in_schema=False)
     def brief_pdf(request: Request, store: StoreDep, viewer: PageViewer) -> Response:
         require(viewer, "read:trends")
-        from netcase.report.brief import build_brief, render_html, render_pdf
+        from netcase.report.brief import render_html, render_pdf
 
-        brief = build_brief(store, viewer)
+        brief = brief_for(store, viewer, request.app.state.page_cache)
         pdf = render_pdf(render_html(brief))
         audit(store, viewer, "read:brief", object_type="brief", object_id="pdf", request=request)
         name = f"netcase-brief-{brief.generated:%Y%m%d}.pdf"

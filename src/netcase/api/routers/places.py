@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from collections import defaultdict
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from netcase.api import gazetteer, map_reads
 from netcase.api.deps import StoreDep, ViewerDep
@@ -120,7 +121,27 @@ def _stash_cities(store: Any, viewer: Any, features: list[dict[str, Any]]) -> in
     return unplaced
 
 
-@router.get("/map", summary="Places and corridor legs as GeoJSON")
-def map_geojson(request: Request, store: StoreDep, viewer: ViewerDep) -> dict[str, Any]:
-    """Located places (origins, crossings, stash houses) and the trips between them."""
-    return map_features(store, viewer)
+@router.get("/map", summary="Places and corridor legs as GeoJSON", response_class=Response,
+            responses={200: {"content": {"application/json": {}},
+                             "description": "A GeoJSON FeatureCollection, with `unplaced`: routes and stash "
+                                            "houses that could not be placed"}})
+def map_geojson(request: Request, store: StoreDep, viewer: ViewerDep) -> Response:
+    """Located places (origins, crossings, stash houses) and the trips between them.
+
+    Computed from the statements the viewer may read and nothing else about them, so one answer
+    serves every viewer with the same visibility profile until the data changes (``shared``)."""
+    cache = getattr(request.app.state, "page_cache", None)
+    return Response(map_json(store, viewer, cache), media_type="application/json")
+
+
+def map_json(store: Any, viewer: Any, cache: Any = None) -> bytes:
+    """``map_features`` as JSON, kept encoded (FastAPI's encoder walking 5,000 features again on
+    every load cost more than reading them) in the page cache when one is given."""
+    def encoded() -> bytes:
+        return json.dumps(map_features(store, viewer), separators=(",", ":")).encode()
+
+    if cache is None:
+        return encoded()
+    from netcase.web.cache import shared
+
+    return shared(cache, store, viewer, "map", (), encoded)
