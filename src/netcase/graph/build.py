@@ -24,7 +24,7 @@ from netcase.graph.config import GraphConfig
 from netcase.graph.facts import load_facts_for_run
 from netcase.graph.load import canonical_statements, fetch, load_edges, load_nodes
 from netcase.graph.project import Projection, cut_participation, is_value_node, project
-from netcase.graph.records import co_recorded
+from netcase.graph.records import co_recorded, same_vehicle
 from netcase.graph.roles import MemberLinks, infer_roles
 from netcase.store import Store
 
@@ -121,11 +121,15 @@ def build_networks(
                 obj_rows["network_id"].append(nid)
                 obj_rows["object_id"].append(o)
                 obj_rows["schema"].append(info.schema.get(o, "Thing"))
-    # Events a report records beside members but attaches to none of them (graph/records.py).
+    # Events attached to no member that a report or a vehicle ties to a network (graph/records.py).
     tr = time.perf_counter()
     member_net = {m: nid for nid, ms in net_members.items() for m in ms}
     attached = {o for objs_ids in net_objects.values() for o in objs_ids}
-    for nid, evs in sorted(co_recorded(store, viewer, member_net, attached).items()):
+    extra = co_recorded(store, viewer, member_net, attached)
+    extra_ids = {o for evs in extra.values() for o in evs}
+    for nid, evs in same_vehicle(store, viewer, net_objects, attached | extra_ids).items():
+        extra.setdefault(nid, {}).update(evs)
+    for nid, evs in sorted(extra.items()):
         for o in sorted(evs):
             net_objects[nid].add(o)
             obj_rows["run_id"].append(run_id)
