@@ -156,3 +156,16 @@ def test_retention_cli(intel: Store, store_url: str) -> None:
     with open_store(store_url) as s:
         users = {e.user for e in audit.entries(s)}
     assert users and all(u.startswith("local:") for u in users)
+
+
+def test_purged_phone_leaves_the_index_of_linking_values(intel: Store) -> None:
+    from netcase.api import value_index
+
+    insert_statements(intel, [statement_row("s9", "phone", "+5215559999", prop_type="phone", review_by=date(2026, 1, 1),
+                                            statement_id="old-phone"),
+                              statement_row("s9", "phone", "+5215558888", prop_type="phone", review_by=date(2031, 1, 1),
+                                            statement_id="kept-phone")])
+    assert value_index.carriers(intel, ["+5215559999", "+5215558888"]) == {"+5215559999": {"s9"},
+                                                                          "+5215558888": {"s9"}}
+    purge(intel, date(2026, 11, 29), by=ADMIN, now=T0)
+    assert value_index.carriers(intel, ["+5215559999", "+5215558888"]) == {"+5215558888": {"s9"}}

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pyotp
 
+from netcase import hooks
 from netcase.access.testing import write_resolved
 from netcase.ingest.base import StatementBuffer
 from netcase.model.marking import Marking
@@ -92,7 +93,11 @@ def build_world(store: Store) -> dict[str, str]:
     # Enough more people that lists paginate.
     for i in range(30):
         add(f"p-extra-{i:02d}", "Person", "name", "name", f"Extra Person {i:02d}", record=f"x{i}")
-    store.insert_columns("statements", buf.take())
+    with store.transaction():
+        store.insert_columns("statements", buf.take())
+        # What an ingested file's transaction does after writing its statements (protection, the
+        # index of linking values, the cases' watches).
+        hooks.after_ingest(store, "b-test-1")
     write_resolved(store, [("p-jose", "p-jose"), ("p-jose-2", "p-jose")], run_id="run-t")
     return {"jose": "p-jose", "driver": "p-driver", "victim": "p-victim", "noforn": "p-noforn", "truck": "v-truck"}
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from netcase.store import Store
 
-HOOK_ORDER: tuple[str, ...] = ("access", "graph", "assess", "cases", "trends", "web")
+HOOK_ORDER: tuple[str, ...] = ("access", "api", "graph", "assess", "cases", "trends", "web")
 
 
 @cache

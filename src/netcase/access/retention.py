@@ -165,6 +165,10 @@ def purge(
             " WHERE id IN (SELECT statement_id FROM purges WHERE purged_at = ? AND purged_on = ?)",
             (PURGED_VALUE, now, as_of),
         )
+        # The API's index of linking values holds copies of values: the purged ones go too.
+        from netcase.api import value_index
+
+        value_index.refresh_entities(store, report.entity_ids)
         recipients = store.query(
             "SELECT d.dissemination_id, d.recipient, d.recipient_agency, d.recipient_country, count(DISTINCT i.statement_id)"
             " FROM disseminations d JOIN dissemination_items i ON i.dissemination_id = d.dissemination_id"

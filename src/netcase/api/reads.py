@@ -19,6 +19,7 @@ from netcase.access import policy
 from netcase.access.policy import statement_filter
 from netcase.access.protected import sql_list
 from netcase.access.viewer import Viewer
+from netcase.api import value_index
 from netcase.store import Store
 
 # Statement columns a person sees beside each fact: where it came from and how to handle it.
@@ -76,21 +77,47 @@ def by_entity_sql(ids_marks: str, fields: str = "*") -> str:
     return f"WITH s AS MATERIALIZED (SELECT {fields} FROM statements WHERE entity_id IN ({ids_marks})) "
 
 
-def _statements_of(store: Store, viewer: Viewer, ids: list[str]) -> list[dict[str, Any]]:
-    """Visible statements of the mention entities ``ids`` (ordered by property, value, date)."""
-    if not ids:
-        return []
-    cond, params = statement_filter(viewer, "s")
+@dataclass
+class MemberRows:
+    """The statements of some mention entities that a viewer may read, and who among them is protected."""
+
+    rows: list[dict[str, Any]]
+    protected: set[str]
+    shielded: set[str]
+
+
+def read_members(store: Store, viewer: Viewer, ids: list[str], values: list[str] | None = None) -> MemberRows:
+    """Visible statements of the mention entities ``ids`` (ordered by property, value, date).
+
+    Looked up by index (statements by entity id, their protection kinds), then filtered with the
+    access policy's own predicate (``policy.statement_visible``, proved equal to the SQL
+    ``statement_filter`` by a property test): on DuckDB a point read with the filter's set lookups
+    in SQL costs several times more. The members' flag statements (victim, migrant, witness) are
+    read whether the viewer may read them or not: the *protected* badge does not depend on the
+    viewer; those rows are dropped here, never returned. With ``values``, only statements of those
+    values are read (and ``protected`` then covers only flags among them).
+    """
     rows: list[dict[str, Any]] = []
-    for chunk in _chunks(ids, 500):
+    vmarks = ", ".join("?" for _ in values or ())
+    kinds: list[tuple[Any, ...]] = []
+    for chunk in _chunks(sorted(set(ids)), 500):
         marks = ", ".join("?" for _ in chunk)
-        rows.extend(
-            store.query_dicts(
-                f"{by_entity_sql(marks)}SELECT s.* FROM s WHERE {cond} ORDER BY s.prop, s.value, s.observed, s.id",
-                [*chunk, *params],
-            )
-        )
-    return rows
+        if values:
+            rows.extend(store.query_dicts(f"{by_entity_sql(marks)}SELECT * FROM s WHERE s.value IN ({vmarks})",
+                                          [*chunk, *values]))
+        else:
+            rows.extend(store.query_dicts(f"SELECT * FROM statements WHERE entity_id IN ({marks})", chunk))
+        kinds.extend(store.query(f"SELECT entity_id, kind FROM protected_entities WHERE entity_id IN ({marks})",
+                                 chunk))
+    shielded = {str(e) for e, _ in kinds}
+    victims = {str(e) for e, k in kinds if k == "victim"}
+    minors = {str(e) for e, k in kinds if k == "minor"}
+    agreement = viewer.is_partner and policy.has_sharing_agreement(store, viewer.country)
+    protected = {r["entity_id"] for r in rows if r["prop"] in FLAG_PROPS and protects(r["prop"], r["value"])}
+    visible = sorted((r for r in rows if policy.statement_visible(viewer, r, victims=victims, minors=minors,
+                                                                   agreement=agreement)),
+                     key=lambda r: (r["prop"], r["value"], str(r["observed"] or ""), r["id"]))
+    return MemberRows(visible, protected | shielded, shielded)
 
 
 def may_see_victims(viewer: Viewer) -> bool:
@@ -196,33 +223,16 @@ def _assemble(canonical: str, members: list[str], rows: list[dict[str, Any]], vi
 def entity(store: Store, viewer: Viewer, entity_id: str) -> EntityView | None:
     """The canonical entity of ``entity_id`` from the statements ``viewer`` may read; None if none.
 
-    Three look-ups by index (the members, their statements, their protection kinds), then the
-    access policy's own filter in Python (``policy.statement_visible``, proved equal to the SQL
-    ``statement_filter`` by a property test): on DuckDB a point read with the filter's set lookups
-    in SQL costs several times more. The members' flag statements (victim, migrant, witness) are
-    read whether the viewer may read them or not: the entity's *protected* badge does not depend on
-    the viewer, and those rows are dropped here, never shown. The caller writes the audit entry
+    Look-ups by index (``read_members``); the caller writes the audit entry
     (``netcase.api.security.audit_entity``).
     """
     canonical = canonical_id(store, entity_id)
     members = member_ids(store, canonical)
-    marks = ", ".join("?" for _ in members)
-    rows = store.query_dicts(f"SELECT * FROM statements WHERE entity_id IN ({marks})", members)
-    if not rows:
+    found = read_members(store, viewer, members)
+    if not found.rows:
         return None
-    kinds = store.query(f"SELECT entity_id, kind FROM protected_entities WHERE entity_id IN ({marks})", members)
-    shielded = {str(e) for e, _ in kinds}
-    victims = {str(e) for e, k in kinds if k == "victim"}
-    minors = {str(e) for e, k in kinds if k == "minor"}
-    agreement = viewer.is_partner and policy.has_sharing_agreement(store, viewer.country)
-    protected = {r["entity_id"] for r in rows if r["prop"] in FLAG_PROPS and protects(r["prop"], r["value"])}
-    rows = sorted((r for r in rows if policy.statement_visible(viewer, r, victims=victims, minors=minors,
-                                                                agreement=agreement)),
-                  key=lambda r: (r["prop"], r["value"], str(r["observed"] or ""), r["id"]))
-    if not rows:
-        return None
-    return _assemble(canonical, members, rows, viewer, bool(protected | shielded), bool(shielded),
-                     policy.pseudonym_secret(store) if shielded else b"")
+    return _assemble(canonical, members, found.rows, viewer, bool(found.protected), bool(found.shielded),
+                     policy.pseudonym_secret(store) if found.shielded else b"")
 
 
 def entities(store: Store, viewer: Viewer, ids: list[str]) -> dict[str, EntityView]:
@@ -237,12 +247,12 @@ def entities(store: Store, viewer: Viewer, ids: list[str]) -> dict[str, EntityVi
         ):
             members[str(cid)].add(str(eid))
     owner = {m: c for c, ms in members.items() for m in ms}
-    rows = _statements_of(store, viewer, sorted(owner))
+    found = read_members(store, viewer, sorted(owner))
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in rows:
+    for r in found.rows:
         grouped[owner[r["entity_id"]]].append(r)
-    protected, shielded = flagged(store, sorted(owner))
-    secret = policy.pseudonym_secret(store)
+    protected, shielded = found.protected, found.shielded
+    secret = policy.pseudonym_secret(store) if shielded else b""
     out = {}
     for c in canon:
         ms = members[c]
@@ -267,25 +277,28 @@ class Link:
 
 
 def links(store: Store, viewer: Viewer, view: EntityView, limit: int = 200) -> list[Link]:
-    """Entities linked to ``view``: by its own entity properties and by relation records naming it."""
-    cond, params = statement_filter(viewer, "s")
+    """Entities linked to ``view``: by its own entity properties and by relation records naming it
+    (at most ``limit`` records, the first by id)."""
     members = view.members
-    marks = ", ".join("?" for _ in members)
-    # Relation records (Associate, Payment, Call, Trip, Ownership, …) that point at this entity.
-    rel_rows = store.query(
-        f"SELECT DISTINCT s.entity_id, s.prop FROM statements s WHERE s.prop_type = 'entity' "
-        f"AND s.value IN ({marks}) AND {cond} LIMIT ?",
-        [*members, *params, limit],
-    )
+    # Relation records (Associate, Payment, Call, Trip, Ownership, …) that point at this entity:
+    # found through the index of linking values, kept only where the viewer may read the pointer.
+    pointing = value_index.carriers(store, members, prop_type="entity")
+    rel_candidates = sorted({e for ids in pointing.values() for e in ids} - set(members))
+    rel_views = entities(store, viewer, rel_candidates[: 4 * limit])
+    member_set = set(members)
     out: list[Link] = []
-    rel_ids = sorted({str(r[0]) for r in rel_rows})
-    role_of = {str(r[0]): str(r[1]) for r in rel_rows}
-    rel_views = entities(store, viewer, rel_ids)
+    chosen: list[tuple[EntityView, str]] = []
+    for rv in sorted(rel_views.values(), key=lambda v: v.id):
+        role = next((r["prop"] for r in rv.statements if r["prop_type"] == "entity" and r["value"] in member_set), None)
+        if role is not None:
+            chosen.append((rv, role))
+        if len(chosen) >= limit:
+            break
     targets: set[str] = set()
     pairs: list[tuple[EntityView, str, list[str]]] = []
-    for rv in rel_views.values():
-        others = [r["value"] for r in rv.statements if r["prop_type"] == "entity" and r["value"] not in members]
-        pairs.append((rv, role_of.get(rv.members[0], ""), others))
+    for rv, role in chosen:
+        others = [r["value"] for r in rv.statements if r["prop_type"] == "entity" and r["value"] not in member_set]
+        pairs.append((rv, role, others))
         targets.update(others)
     own = [r["value"] for r in view.statements if r["prop_type"] == "entity"]
     targets.update(own)
@@ -323,21 +336,42 @@ def identifiers(view: EntityView) -> list[tuple[str, str]]:
     return sorted(out)
 
 
+#: Above this many carrying entities a value is a hub: one scan of the statements counts its
+#: carriers faster than reading each of them by index.
+HUB_CARRIERS = 200
+
+
 def shared_value_counts(store: Store, viewer: Viewer, view: EntityView) -> dict[str, int]:
     """For each identifier value: how many other canonical entities the viewer can see carry it."""
     values = sorted({v for _, v in identifiers(view)})
     if not values:
         return {}
-    cond, params = statement_filter(viewer, "s")
-    marks = ", ".join("?" for _ in values)
-    mmarks = ", ".join("?" for _ in view.members)
-    rows = store.query(
-        f"SELECT s.value, count(DISTINCT coalesce(r.canonical_id, s.entity_id)) FROM statements s "
-        f"LEFT JOIN resolved r ON r.entity_id = s.entity_id "
-        f"WHERE s.value IN ({marks}) AND s.entity_id NOT IN ({mmarks}) AND {cond} GROUP BY s.value",
-        [*values, *view.members, *params],
-    )
-    return {str(v): int(n) for v, n in rows}
+    members = set(view.members)
+    carriers = value_index.carriers(store, values)
+    hubs = sorted(v for v, ids in carriers.items() if len(ids) > HUB_CARRIERS)
+    few = [v for v in values if v in carriers and v not in hubs]
+    out: dict[str, int] = {}
+    others = sorted({e for v in few for e in carriers[v]} - members)
+    if others:
+        found = read_members(store, viewer, others, few)
+        canon = canonical_map(store, others)
+        own = {canon.get(m, m) for m in members} | {view.id}
+        seen: dict[str, set[str]] = defaultdict(set)
+        for r in found.rows:
+            seen[r["value"]].add(canon.get(r["entity_id"], r["entity_id"]))
+        out.update({v: len(ids - own) for v, ids in seen.items() if ids - own})
+    if hubs:
+        cond, params = statement_filter(viewer, "s")
+        marks = ", ".join("?" for _ in hubs)
+        mmarks = ", ".join("?" for _ in view.members)
+        rows = store.query(
+            f"SELECT s.value, count(DISTINCT coalesce(r.canonical_id, s.entity_id)) FROM statements s "
+            f"LEFT JOIN resolved r ON r.entity_id = s.entity_id "
+            f"WHERE s.value IN ({marks}) AND s.entity_id NOT IN ({mmarks}) AND {cond} GROUP BY s.value",
+            [*hubs, *view.members, *params],
+        )
+        out.update({str(v): int(n) for v, n in rows if int(n)})
+    return out
 
 
 def timeline(view: EntityView, link_list: list[Link]) -> list[dict[str, Any]]:

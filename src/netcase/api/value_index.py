@@ -1,0 +1,75 @@
+"""Which entities carry a linking value: the ``statement_values`` side index (migration 0043).
+
+A statement's value that links entities (a phone, an account, an identifier, an address, an
+e-mail, another entity's id in a relation record) is looked up here by index, instead of by a scan
+of every statement. The index says only *where to look*: callers read those entities' statements
+and apply the access policy to them, so a row left behind by a purge, or one the viewer may not
+read, reveals nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from netcase.store import Store
+
+#: FtM property types whose values link entities (``entity``: a relation record's pointer).
+LINK_VALUE_TYPES: tuple[str, ...] = ("entity", "phone", "email", "iban", "identifier", "address")
+_TYPES_SQL = ", ".join(f"'{t}'" for t in LINK_VALUE_TYPES)
+_CHUNK = 500
+
+
+def add_batch(store: Store, batch_id: str) -> None:
+    """Index the linking values of the statements of ``batch_id`` (inside its transaction)."""
+    store.execute(
+        f"INSERT INTO statement_values (value, prop_type, entity_id) SELECT DISTINCT value, prop_type, entity_id "
+        f"FROM statements WHERE batch_id = ? AND prop_type IN ({_TYPES_SQL})",
+        (batch_id,),
+    )
+
+
+def refresh_entities(store: Store, entity_ids: Iterable[str]) -> None:
+    """Re-index the values of ``entity_ids`` from their statements as they are now (after a purge
+    blanked some: a purged phone must not outlive its statement here)."""
+    ids = sorted(set(entity_ids))
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i : i + _CHUNK]
+        marks = ", ".join("?" for _ in chunk)
+        store.execute(f"DELETE FROM statement_values WHERE entity_id IN ({marks})", chunk)
+        store.execute(
+            f"INSERT INTO statement_values (value, prop_type, entity_id) SELECT DISTINCT value, prop_type, entity_id "
+            f"FROM statements WHERE entity_id IN ({marks}) AND prop_type IN ({_TYPES_SQL})",
+            chunk,
+        )
+
+
+def rebuild(store: Store) -> int:
+    """Rewrite the whole index from the statements (after a purge); returns its rows."""
+    with store.transaction():
+        store.execute("DELETE FROM statement_values")
+        store.execute(
+            f"INSERT INTO statement_values (value, prop_type, entity_id) SELECT DISTINCT value, prop_type, entity_id "
+            f"FROM statements WHERE prop_type IN ({_TYPES_SQL})"
+        )
+        return int(store.scalar("SELECT count(*) FROM statement_values") or 0)
+
+
+def carriers(store: Store, values: Iterable[str], prop_type: str | None = None) -> dict[str, set[str]]:
+    """Value → the entity ids with a statement of that value (of ``prop_type`` if given)."""
+    out: dict[str, set[str]] = defaultdict(set)
+    wanted = sorted(set(values))
+    for i in range(0, len(wanted), _CHUNK):
+        chunk = wanted[i : i + _CHUNK]
+        marks = ", ".join("?" for _ in chunk)
+        # DuckDB looks values up through the index only when every filter is on that column: the
+        # type is checked on the rows found, after a materialised look-up.
+        sql = (f"WITH v AS MATERIALIZED (SELECT value, prop_type, entity_id FROM statement_values "
+               f"WHERE value IN ({marks})) SELECT value, entity_id FROM v")
+        params: list[str] = list(chunk)
+        if prop_type is not None:
+            sql += " WHERE prop_type = ?"
+            params.append(prop_type)
+        for value, entity_id in store.query(sql, params):
+            out[str(value)].add(str(entity_id))
+    return dict(out)
