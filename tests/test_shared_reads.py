@@ -43,6 +43,8 @@ def world(tiny_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     finally:
         src.close()
     store = open_store(url)
+    # New data is seen at the next read (not within the second a server allows itself).
+    shared_reads(store).max_age = 0
     users = users_by_role(store)
     viewers = {role: viewer_for(store, u.username) for role, u in users.items()}
     yield {"url": url, "store": store, "users": users, "viewers": viewers}
@@ -127,7 +129,7 @@ def test_answers_survive_a_restart_in_the_table(world: dict[str, Any]) -> None:
     viewer = world["viewers"]["prosecutor"]
     nid = networks(store)[-1]
     expected = services.network_detail(store, viewer, nid)
-    restarted = SharedReads()  # a new process: nothing in memory
+    restarted = SharedReads(max_age=0)  # a new process: nothing in memory
 
     def must_not_run() -> dict[str, Any]:
         raise AssertionError("recomputed an answer kept in read_cache")

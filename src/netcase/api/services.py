@@ -165,15 +165,24 @@ def network_detail(store: Store, viewer: Viewer, network_id: str) -> dict[str, A
     (``netcase.api.shared_reads``). A miss on a network of the latest run computes every active
     network for the profile at once: the passes over the statements cost the same for one network
     or all of them."""
-    _need("graph", "netcase.graph", "networks", store)
+    return network_detail_entry(store, viewer, network_id).value  # type: ignore[no-any-return]
+
+
+def network_detail_entry(store: Store, viewer: Viewer, network_id: str) -> Any:
+    """``network_detail`` as kept: an ``Entry`` with the value and its JSON text."""
     from netcase.api.shared_reads import shared_reads
 
+    cache = shared_reads(store)
+    version = cache.version(store)
+    kept = cache.lookup(store, "network_detail", network_id, viewer, version)
+    if kept is not None:
+        return kept
+    _need("graph", "netcase.graph", "networks", store)
     active = bool(store.scalar("SELECT count(*) FROM networks WHERE network_id = ? AND status = 'active'",
                                (network_id,)))
-    return shared_reads(store).get(  # type: ignore[no-any-return]
-        store, "network_detail", network_id, viewer,
-        lambda: compute_network_details(store, viewer, None if active else [network_id]),
-        group="active" if active else network_id)
+    return cache.entry(store, "network_detail", network_id, viewer,
+                       lambda: compute_network_details(store, viewer, None if active else [network_id]),
+                       group="active" if active else network_id, version=version)
 
 
 def compute_network_details(store: Store, viewer: Viewer,
@@ -227,12 +236,20 @@ def network_elements(store: Store, viewer: Viewer, network_id: str) -> dict[str,
     data changes (``netcase.api.shared_reads``): the drawing of a run does not move between loads.
     A miss draws the network from the profile's whole graph held in memory (``GraphSnapshot``,
     read once per profile and data version), not from a new read of its neighbourhood."""
-    _need("graph", "netcase.graph", "networks", store)
+    return network_elements_entry(store, viewer, network_id).value  # type: ignore[no-any-return]
+
+
+def network_elements_entry(store: Store, viewer: Viewer, network_id: str) -> Any:
+    """``network_elements`` as kept: an ``Entry`` with the value and its JSON text."""
     from netcase.api.shared_reads import shared_reads
     from netcase.graph.read import network_exists
 
     cache = shared_reads(store)
     version = cache.version(store)
+    kept = cache.lookup(store, "network_elements", network_id, viewer, version)
+    if kept is not None:
+        return kept
+    _need("graph", "netcase.graph", "networks", store)
 
     def compute() -> dict[str, Any]:
         if not network_exists(store, network_id):
@@ -240,7 +257,7 @@ def network_elements(store: Store, viewer: Viewer, network_id: str) -> dict[str,
         return {network_id: compute_network_elements(store, viewer, network_id,
                                                      snapshot=graph_snapshot(store, viewer, version))}
 
-    return cache.get(store, "network_elements", network_id, viewer, compute, version=version)  # type: ignore[no-any-return]
+    return cache.entry(store, "network_elements", network_id, viewer, compute, version=version)
 
 
 _SNAPSHOTS: OrderedDict[tuple[str, str, str], Any] = OrderedDict()

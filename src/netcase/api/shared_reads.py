@@ -14,8 +14,12 @@ where *profile* is a digest of the visibility key and *data version* a digest of
 and of ``FORMAT`` (bumped when the computation changes). An answer computed for one profile is
 never served to another; new data (an ingest, a resolution or network run, a case load, a
 sharing agreement recorded or revoked, a purge) changes the version, so the next read recomputes.
+The version is read from the store at most once a second per process (``max_age``: a dozen small
+queries, which would otherwise cost more than serving the kept answer), so new data is seen
+within a second.
 
-Answers are kept twice: in memory (bounded, least recently used first out) and in the
+Answers are kept twice, each with its JSON text (the API sends that text as is: encoding a large
+network's detail again costs more than the rest of the request): in memory (bounded, least recently used first out) and in the
 ``read_cache`` table (migration 0060), so they survive a restart and are shared by every server
 process on one PostgreSQL store. Only the latest version of each (what, object, profile) is kept
 in the table. Concurrent misses for one key wait for a single computation (``group``: one
@@ -30,11 +34,12 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import fields
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from netcase.access.policy import VisibilityKey, visibility_key
 from netcase.access.viewer import Viewer
@@ -75,29 +80,46 @@ def to_json(value: Any) -> str:
     return json.dumps(value, default=_plain, separators=(",", ":"))
 
 
+class Entry(NamedTuple):
+    """A kept answer: the value and its JSON text (served as is, without encoding it again)."""
+
+    value: Any
+    text: bytes
+
+
 class SharedReads:
     """Answers by (what, object id, profile, data version), in memory and in ``read_cache``."""
 
-    def __init__(self, max_entries: int = 4096) -> None:
+    def __init__(self, max_entries: int = 4096, max_age: float = 1.0) -> None:
         self.max_entries = max_entries
-        self._mem: OrderedDict[tuple[str, str, str, str], Any] = OrderedDict()
+        #: Seconds a data version read from the store is reused by later requests of this process
+        #: (reading it is a dozen small queries). New data is seen at most this late.
+        self.max_age = max_age
+        self._mem: OrderedDict[tuple[str, str, str, str], Entry] = OrderedDict()
         self._lock = threading.Lock()
         self._flights: dict[Hashable, threading.Lock] = {}
         self._write_lock = threading.Lock()
         self._tables: frozenset[str] | None = None
         self._has_table: bool | None = None
+        self._version: tuple[float, str] | None = None
         self.hits = 0
         self.loaded = 0
         self.computed = 0
 
     def version(self, store: Store) -> str:
-        """The digest of the store's data version and ``FORMAT``."""
+        """The digest of the store's data version and ``FORMAT`` (re-read after ``max_age`` s)."""
         from netcase.web.cache import data_version, present_tables
 
+        now = time.monotonic()
+        seen = self._version
+        if seen is not None and now - seen[0] < self.max_age:
+            return seen[1]
         if self._tables is None:
             self._tables = present_tables(store)
         raw = repr((FORMAT, data_version(store, self._tables)))
-        return hashlib.sha256(raw.encode()).hexdigest()[:32]
+        digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
+        self._version = (now, digest)
+        return digest
 
     def persisted(self, store: Store) -> bool:
         """Whether the store has the ``read_cache`` table (migrations run when a store is opened)."""
@@ -105,35 +127,42 @@ class SharedReads:
             self._has_table = store.table_exists("read_cache")
         return self._has_table
 
-    def _remember(self, key: tuple[str, str, str, str], value: Any) -> None:
+    def _remember(self, key: tuple[str, str, str, str], entry: Entry) -> None:
         with self._lock:
-            self._mem[key] = value
+            self._mem[key] = entry
             self._mem.move_to_end(key)
             while len(self._mem) > self.max_entries:
                 self._mem.popitem(last=False)
 
-    def peek(self, store: Store, what: str, object_id: str, profile: str, version: str) -> tuple[bool, Any]:
-        """(found, answer) from memory, else from the table."""
+    def peek(self, store: Store, what: str, object_id: str, profile: str, version: str) -> Entry | None:
+        """The kept entry, from memory, else from the table; None when there is none."""
         key = (what, object_id, profile, version)
         with self._lock:
-            if key in self._mem:
+            entry = self._mem.get(key)
+            if entry is not None:
                 self._mem.move_to_end(key)
                 self.hits += 1
-                return True, self._mem[key]
+                return entry
         if self.persisted(store):
             rows = store.query("SELECT payload FROM read_cache WHERE what = ? AND object_id = ? AND profile = ? "
                                "AND version = ?", (what, object_id, profile, version))
             if rows:
-                value = json.loads(rows[0][0])
-                self._remember(key, value)
+                text = str(rows[0][0])
+                entry = Entry(json.loads(text), text.encode())
+                self._remember(key, entry)
                 with self._lock:
                     self.loaded += 1
-                return True, value
-        return False, None
+                return entry
+        return None
 
-    def get(self, store: Store, what: str, object_id: str, viewer: Viewer,
-            compute: Callable[[], Mapping[str, Any]], *, group: str | None = None,
-            version: str | None = None) -> Any:
+    def lookup(self, store: Store, what: str, object_id: str, viewer: Viewer,
+               version: str | None = None) -> Entry | None:
+        """The entry kept for the viewer's profile under the current data version, if any."""
+        return self.peek(store, what, object_id, profile_of(viewer), version or self.version(store))
+
+    def entry(self, store: Store, what: str, object_id: str, viewer: Viewer,
+              compute: Callable[[], Mapping[str, Any]], *, group: str | None = None,
+              version: str | None = None) -> Entry:
         """The answer for ``object_id`` as ``viewer``'s profile reads it.
 
         On a miss ``compute()`` runs once (concurrent callers of the same ``group`` wait for it)
@@ -141,36 +170,40 @@ class SharedReads:
         returned (None when it gives none)."""
         profile = profile_of(viewer)
         version = version or self.version(store)
-        found, value = self.peek(store, what, object_id, profile, version)
-        if found:
-            return value
+        found = self.peek(store, what, object_id, profile, version)
+        if found is not None:
+            return found
         flight_key = (what, group or object_id, profile, version)
         with self._lock:
             flight = self._flights.setdefault(flight_key, threading.Lock())
         with flight:
-            found, value = self.peek(store, what, object_id, profile, version)
-            if found:
-                return value
+            found = self.peek(store, what, object_id, profile, version)
+            if found is not None:
+                return found
             answers = dict(compute())
             answers.setdefault(object_id, None)
-            self.put_many(store, what, profile, version, answers)
+            kept = self.put_many(store, what, profile, version, answers)
             with self._lock:
                 self.computed += 1
                 self._flights.pop(flight_key, None)
-            return self._mem_get((what, object_id, profile, version), answers[object_id])
+            return kept[object_id]
 
-    def _mem_get(self, key: tuple[str, str, str, str], default: Any) -> Any:
-        with self._lock:
-            return self._mem.get(key, default)
+    def get(self, store: Store, what: str, object_id: str, viewer: Viewer,
+            compute: Callable[[], Mapping[str, Any]], *, group: str | None = None,
+            version: str | None = None) -> Any:
+        """``entry(...).value``."""
+        return self.entry(store, what, object_id, viewer, compute, group=group, version=version).value
 
-    def put_many(self, store: Store, what: str, profile: str, version: str, answers: Mapping[str, Any]) -> None:
+    def put_many(self, store: Store, what: str, profile: str, version: str,
+                 answers: Mapping[str, Any]) -> dict[str, Entry]:
         """Keep ``answers`` (object id → answer) in memory and in the table (best effort there: a
-        failed write only costs a recomputation later)."""
+        failed write only costs a recomputation later); returns them as kept."""
         payloads = {oid: to_json(v) for oid, v in answers.items()}
-        for oid, text in payloads.items():
-            self._remember((what, oid, profile, version), json.loads(text))
+        kept = {oid: Entry(json.loads(text), text.encode()) for oid, text in payloads.items()}
+        for oid, entry in kept.items():
+            self._remember((what, oid, profile, version), entry)
         if not self.persisted(store):
-            return
+            return kept
         now = datetime.now(UTC).replace(tzinfo=None)
         ids = list(payloads)
         try:
@@ -184,11 +217,13 @@ class SharedReads:
                                   [(what, oid, profile, version, now, text) for oid, text in payloads.items()])
         except Exception:  # noqa: BLE001 - a cache write must never fail a read
             log.warning("read_cache: could not keep %d %s answers", len(ids), what, exc_info=True)
+        return kept
 
     def forget(self) -> None:
-        """Drop the in-memory answers (the table keeps its own)."""
+        """Drop the in-memory answers and the remembered data version (the table keeps its own)."""
         with self._lock:
             self._mem.clear()
+            self._version = None
 
 
 _REGISTRY: dict[str, SharedReads] = {}

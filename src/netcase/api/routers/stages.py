@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 
 from netcase.api import services
 from netcase.api.deps import PagingDep, StoreDep, ViewerDep
@@ -42,32 +42,33 @@ def networks(store: StoreDep, viewer: ViewerDep, paging: PagingDep, district: Co
 
 @router.get("/networks/{network_id}", tags=["networks"], responses={404: {"description": "Not found or not visible"}, **UNAVAILABLE},
             summary="One network with members, roles, factors and evidence")
-def network(network_id: NetworkId, request: Request, store: StoreDep, viewer: ViewerDep) -> dict[str, Any]:
+def network(network_id: NetworkId, request: Request, store: StoreDep, viewer: ViewerDep) -> Response:
     """Members with roles and evidence, priority factors with evidence, corridors, legal status."""
     try:
-        detail = services.network_detail(store, viewer, network_id)
+        # The answer shared by the caller's need-to-know profile, sent as the JSON text kept with it.
+        kept = services.network_detail_entry(store, viewer, network_id)
     except services.StageUnavailable as exc:
         raise _unavailable(exc) from exc
     audit(store, viewer, "read:network", object_type="network", object_id=network_id, request=request,
-          outcome="ok" if detail else "not_found")
-    if detail is None:
+          outcome="ok" if kept.value else "not_found")
+    if kept.value is None:
         raise HTTPException(status_code=404, detail="no such network, or none of it visible to you")
-    return detail
+    return Response(content=kept.text, media_type="application/json")
 
 
 @router.get("/networks/{network_id}/graph", tags=["networks"], responses={404: {"description": "Not found or not visible"}, **UNAVAILABLE},
             summary="The network's graph as Cytoscape elements")
-def network_graph(network_id: NetworkId, request: Request, store: StoreDep, viewer: ViewerDep) -> dict[str, Any]:
+def network_graph(network_id: NetworkId, request: Request, store: StoreDep, viewer: ViewerDep) -> Response:
     """People (role, protected, custody), phones, accounts, vehicles, places, harm incidents, cut hubs."""
     try:
-        elements = services.network_elements(store, viewer, network_id)
+        kept = services.network_elements_entry(store, viewer, network_id)
     except services.StageUnavailable as exc:
         raise _unavailable(exc) from exc
     audit(store, viewer, "read:network", object_type="network", object_id=network_id, request=request,
           details={"part": "graph"})
-    if not elements["nodes"]:
+    if not kept.value["nodes"]:
         raise HTTPException(status_code=404, detail="no such network, or none of it visible to you")
-    return elements
+    return Response(content=kept.text, media_type="application/json")
 
 
 @router.get("/networks/{network_id}/plan", tags=["plans"], responses={404: {"description": "Not found or not visible"}, **UNAVAILABLE},
