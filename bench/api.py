@@ -104,21 +104,37 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(db: Path | str, port: int) -> subprocess.Popen[bytes]:
-    """``netcase serve`` in its own process; returns once it answers."""
+def start_server(db: Path | str, port: int, workers: int = 0) -> subprocess.Popen[bytes]:
+    """``netcase serve`` in its own process (with ``workers`` worker processes; 0: its default);
+    returns once it answers."""
     import httpx
 
-    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "netcase"), "serve", "--db", str(db), "--port", str(port)],
+    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "netcase"), "serve", "--db", str(db), "--port", str(port),
+                             "--workers", str(workers)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + 120
     while time.time() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/login", timeout=2).status_code == 200:
+                settle(proc.pid)
                 return proc
         except httpx.HTTPError:
             time.sleep(0.3)
     proc.kill()
     raise RuntimeError("the server did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
+
+
+def settle(pid: int, limit: float = 300.0) -> None:
+    """Wait until the server has finished its start-up work (warming its caches, building the
+    search index): its processes use under a tenth of a core for two seconds running."""
+    deadline = time.time() + limit
+    quiet = 0
+    last = process_cpu(pid)
+    while time.time() < deadline and quiet < 2:
+        time.sleep(1.0)
+        now = process_cpu(pid)
+        quiet = quiet + 1 if now - last < 0.1 else 0
+        last = now
 
 
 def prepare(db: Path | str, clients: int) -> tuple[list[str], list[str], list[str]]:
@@ -143,11 +159,65 @@ def prepare(db: Path | str, clients: int) -> tuple[list[str], list[str], list[st
     return tokens, people, networks
 
 
+class _Connection:
+    """One keep-alive HTTP/1.1 connection speaking just enough of the protocol for GET requests.
+
+    The load tool must cost little next to the server it measures, on the same two cores: httpx
+    spends about 2 CPU ms per request, this about a tenth of that."""
+
+    def __init__(self, host: str, port: int, token: str) -> None:
+        self.host, self.port = host, port
+        self.head = f"Host: {host}:{port}\r\nAuthorization: Bearer {token}\r\nAccept: application/json\r\n\r\n"
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, path: str) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        self.writer.write(f"GET {path} HTTP/1.1\r\n{self.head}".encode())
+        status_line = await self.reader.readline()
+        if not status_line:
+            raise ConnectionError("the server closed the connection")
+        status = int(status_line.split()[1])
+        length, chunked, close = 0, False, False
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            name, value = name.strip().lower(), value.strip().lower()
+            if name == "content-length":
+                length = int(value)
+            elif name == "transfer-encoding" and "chunked" in value:
+                chunked = True
+            elif name == "connection" and value == "close":
+                close = True
+        if chunked:
+            parts = []
+            while (size := int((await self.reader.readline()).strip(), 16)) > 0:
+                parts.append(await self.reader.readexactly(size))
+                await self.reader.readline()
+            await self.reader.readline()
+            body = b"".join(parts)
+        else:
+            body = await self.reader.readexactly(length)
+        if close:
+            await self.close()
+        return status, body
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = self.reader = None
+
+
 async def run_load(base: str, tokens: list[str], paths: list[str], seconds: float,
                    timeout: float = 900.0) -> tuple[list[float], int]:
-    """Each client reads random paths back to back for ``seconds``; returns latencies (ms), errors."""
-    import httpx
+    """Each client reads random paths back to back for ``seconds`` over its own keep-alive
+    connection; returns latencies (ms) and errors (a non-200 answer, a timeout, a dropped
+    connection: each counted with its time)."""
+    from urllib.parse import urlsplit
 
+    parts = urlsplit(base)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
     latencies: list[float] = []
     errors = 0
     stop = time.perf_counter() + seconds
@@ -155,25 +225,59 @@ async def run_load(base: str, tokens: list[str], paths: list[str], seconds: floa
     async def client(token: str, seed: int) -> None:
         nonlocal errors
         rnd = random.Random(seed)
-        async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=timeout) as c:
+        conn = _Connection(host, port, token)
+        try:
             while time.perf_counter() < stop:
                 t0 = time.perf_counter()
                 try:
-                    r = await c.get(rnd.choice(paths))
-                    ok = r.status_code == 200
-                except httpx.HTTPError:
-                    ok = False  # a timed-out read counts as an error, with its time
+                    status, _ = await asyncio.wait_for(conn.get(rnd.choice(paths)), timeout)
+                    ok = status == 200
+                except (TimeoutError, OSError, ConnectionError, asyncio.IncompleteReadError, ValueError):
+                    ok = False
+                    await conn.close()
                 latencies.append((time.perf_counter() - t0) * 1000)
                 errors += int(not ok)
+        finally:
+            await conn.close()
 
     await asyncio.gather(*(client(t, i) for i, t in enumerate(tokens)))
     return latencies, errors
 
 
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def process_cpu(pid: int) -> float:
-    """CPU seconds (user + system) used so far by process ``pid`` and its threads (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU seconds (user + system) used so far by process ``pid``, its threads and its live child
+    processes (the server's worker processes) (Linux /proc)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = _stat(int(entry.name))
+        except (OSError, IndexError):
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu() -> float:
+    """CPU seconds used so far by the machine's PostgreSQL processes (0 where none run)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if Path(f"/proc/{entry.name}/comm").read_text().strip() != "postgres":
+                continue
+            fields = _stat(int(entry.name))
+        except (OSError, IndexError):
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -196,6 +300,9 @@ def main() -> None:
                     help="Section of docs/benchmarks.md to write (one per configuration: api, api-postgres, …).")
     ap.add_argument("--copy-to-postgres", default=None, metavar="URL",
                     help="Copy the built DuckDB store into this PostgreSQL store (empty schema) and serve that.")
+    ap.add_argument("--workers", type=int, default=0,
+                    help="Server processes (netcase serve --workers; 0: one per core on PostgreSQL, one on DuckDB).")
+    ap.add_argument("--no-report", action="store_true", help="Print the table only; leave docs/benchmarks.md alone.")
     ap.add_argument("--db", default=None,
                     help="Serve this existing store instead (e.g. a postgresql:// URL holding the same world).")
     args = ap.parse_args()
@@ -207,7 +314,8 @@ def main() -> None:
     print(f"store ready in {time.perf_counter() - t0:.0f} s: {db}", flush=True)
     tokens, people, networks = prepare(db, args.clients)
     port = free_port()
-    proc = start_server(db, port)
+    proc = start_server(db, port, args.workers)
+    processes = args.workers or ((os.cpu_count() or 1) if str(db).startswith("postgres") else 1)
     base = f"http://127.0.0.1:{port}"
     rows = []
     try:
@@ -218,12 +326,15 @@ def main() -> None:
                 continue
             started = time.perf_counter()
             cpu0, client0, load0 = process_cpu(proc.pid), time.process_time(), os.getloadavg()[0]
+            pg0 = postgres_cpu()
             lat, errors = asyncio.run(run_load(base, tokens, paths, args.seconds, args.timeout))
             wall = time.perf_counter() - started
             server_cpu, client_cpu = process_cpu(proc.pid) - cpu0, time.process_time() - client0
+            pg_cpu = postgres_cpu() - pg0
             load = f"{load0:.1f} → {os.getloadavg()[0]:.1f}"
             rows.append((name, args.clients, len(lat), len(lat) / wall, pct(lat, 50), pct(lat, 95), pct(lat, 99),
-                         errors, round(wall, 1), round(server_cpu, 1), round(client_cpu, 1), load))
+                         errors, round(wall, 1), processes, round(server_cpu, 1),
+                         round(1000 * server_cpu / max(len(lat), 1), 2), round(pg_cpu, 1), round(client_cpu, 1), load))
             print(rows[-1], flush=True)
     finally:
         proc.terminate()
@@ -233,17 +344,24 @@ def main() -> None:
             proc.kill()
     body = (f"Scale `{args.scale}` ({len(people):,} readable people sampled, {len(networks):,} networks), "
             f"{args.clients} concurrent clients with their own API tokens (analyst), {args.seconds:.0f} s per "
-            "workload, `netcase serve` (uvicorn, one process) over loopback. Every read goes through the access "
+            f"workload, `netcase serve` ({processes} process{'es' if processes > 1 else ''}) over loopback, "
+            f"{'PostgreSQL' if str(db).startswith('postgres') else 'DuckDB'} store. Every read goes through the access "
             "policy and entity/network reads are written to the audit log. Goal: p95 ≤ 100 ms.\n\n"
-            + "Server CPU is the `netcase serve` process's user+system seconds during the workload (2 cores: at most "
-            "2 × wall), client CPU the load generator's; load is the 1-minute load average before → after (the "
+            + "Server CPU is the `netcase serve` processes' user+system seconds during the workload (2 cores: at "
+            "most 2 × wall), also per request; PostgreSQL CPU the database server's processes'; client CPU the "
+            "load generator's; load is the 1-minute load average before → after (the "
             "machine is shared, so wall time is inflated while other jobs run).\n\n"
             + markdown_table(("workload", "clients", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors",
-                              "wall s", "server CPU s", "client CPU s", "load"), rows))
+                              "wall s", "server processes", "server CPU s", "server CPU ms/request",
+                              "PostgreSQL CPU s", "client CPU s", "load"), rows))
+    if args.no_report:
+        print(body)
+        return
     title = "API latency (bench/api.py)" + ("" if args.section == "api" else f": {args.section}")
     write_section(args.section, title, body,
                   command=f"python bench/api.py --scale {args.scale} --clients {args.clients} --seconds {args.seconds:g} "
-                          f"--workloads {args.workloads}" + (" --db URL" if args.db else "")
+                          f"--workloads {args.workloads}" + (f" --workers {args.workers}" if args.workers else "")
+                          + (" --db URL" if args.db else "")
                           + ("" if args.section == "api" else f" --section {args.section}"))
     os.environ.pop("NETCASE_DB", None)
 
