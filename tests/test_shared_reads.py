@@ -6,6 +6,7 @@ computations give the per-network answers."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -166,14 +167,28 @@ def test_warming_keeps_every_active_profile(world: dict[str, Any]) -> None:
     store = world["store"]
     profiles = active_profiles(store)
     assert len({profile_of(v) for v in profiles}) == len(profiles) >= 4
-    warm_network_reads(store)
-    again = warm_network_reads(store)
+    warm_network_reads(store, drawings=True)
+    again = warm_network_reads(store, drawings=True)
     assert again == {"computed": 0, "warm": len(profiles)}
     version = shared_reads(store).version(store)
     for viewer in profiles:
-        kept = store.scalar("SELECT count(*) FROM read_cache WHERE what = 'network_detail' AND profile = ? "
-                            "AND version = ?", (profile_of(viewer), version))
-        assert kept == len(networks(store))
+        for what in ("network_detail", "network_elements"):
+            kept = store.scalar("SELECT count(*) FROM read_cache WHERE what = ? AND profile = ? AND version = ?",
+                                (what, profile_of(viewer), version))
+            assert kept == len(networks(store)), (what, viewer.user)
+
+
+def test_new_data_is_seen_once_the_version_is_read_again(world: dict[str, Any]) -> None:
+    store = world["store"]
+    cache = SharedReads(max_age=0.5)
+    before = cache.version(store)
+    store.execute("UPDATE sharing_agreements SET revoked_at = ? WHERE country = 'MEX'", (datetime(2026, 2, 1),))
+    try:
+        assert cache.version(store) == before  # read less than max_age ago
+        time.sleep(0.6)
+        assert cache.version(store) != before
+    finally:
+        store.execute("UPDATE sharing_agreements SET revoked_at = NULL WHERE country = 'MEX'")
 
 
 def test_api_reads_from_the_cache_are_still_audited(world: dict[str, Any]) -> None:

@@ -264,11 +264,13 @@ def active_profiles(store: Store) -> list[Viewer]:
     return list(out.values())
 
 
-def warm_network_reads(store: Store, viewers: list[Viewer] | None = None) -> dict[str, int]:
+def warm_network_reads(store: Store, viewers: list[Viewer] | None = None, *,
+                       drawings: bool = False) -> dict[str, int]:
     """Compute and keep every active network's detail for each profile (default: those of the
-    store's usable accounts) unless already kept for the current data version; returns how many
-    profiles were computed and how many were already warm. Call it after a network build, or in a
-    background thread when a server starts."""
+    store's usable accounts) unless already kept for the current data version, and with
+    ``drawings`` every active network's drawing too; returns how many profiles were computed and
+    how many were already warm. Call it after a network build, or in a background thread when a
+    server starts (a read of a network being warmed waits for this computation, never repeats it)."""
     from netcase.api import services
 
     if not store.table_exists("networks"):
@@ -276,20 +278,28 @@ def warm_network_reads(store: Store, viewers: list[Viewer] | None = None) -> dic
     cache = shared_reads(store)
     version = cache.version(store)
     done = {"computed": 0, "warm": 0}
-    active = int(store.scalar("SELECT count(*) FROM networks WHERE status = 'active'") or 0)
+    nets = [str(r[0]) for r in store.query("SELECT network_id FROM networks WHERE status = 'active' ORDER BY network_id")]
     for viewer in active_profiles(store) if viewers is None else viewers:
         profile = profile_of(viewer)
-        if cache.persisted(store) and store.scalar(
-                "SELECT count(*) FROM read_cache c JOIN networks n ON n.network_id = c.object_id "
-                "WHERE n.status = 'active' AND c.what = 'network_detail' AND c.profile = ? AND c.version = ?",
-                (profile, version)) == active:
+        kept = {str(w): int(n) for w, n in store.query(
+            "SELECT c.what, count(*) FROM read_cache c JOIN networks n ON n.network_id = c.object_id "
+            "WHERE n.status = 'active' AND c.profile = ? AND c.version = ? GROUP BY c.what",
+            (profile, version))} if cache.persisted(store) else {}
+        warm = kept.get("network_detail", 0) == len(nets) and (not drawings or kept.get("network_elements", 0) == len(nets))
+        if warm:
             done["warm"] += 1
             continue
-        flight_key = ("network_detail", "active", profile, version)
-        with cache._lock:
-            flight = cache._flights.setdefault(flight_key, threading.Lock())
-        with flight:
-            answers = services.compute_network_details(store, viewer, None)
-            cache.put_many(store, "network_detail", profile, version, answers)
+        if kept.get("network_detail", 0) != len(nets):
+            flight_key = ("network_detail", "active", profile, version)
+            with cache._lock:
+                flight = cache._flights.setdefault(flight_key, threading.Lock())
+            with flight:
+                cache.put_many(store, "network_detail", profile, version,
+                               services.compute_network_details(store, viewer, None))
+        if drawings and kept.get("network_elements", 0) != len(nets):
+            # One network at a time through the cache (a page asking for one meanwhile gets it),
+            # then all kept in the table too (some may have come from memory only).
+            drawn = {nid: services.network_elements_entry(store, viewer, nid).value for nid in nets}
+            cache.put_many(store, "network_elements", profile, version, drawn)
         done["computed"] += 1
     return done
