@@ -295,3 +295,135 @@ def test_network_country_filter_takes_alpha2_or_alpha3() -> None:
     assert [r["network_id"] for r in filter_networks(rows, country="mx")] == ["N1"]
     assert [r["network_id"] for r in filter_networks(rows, country="MEX")] == ["N1"]
     assert [r["network_id"] for r in filter_networks(rows, country="HND")] == []
+
+
+def test_shared_aggregate_serves_viewers_of_one_visibility_profile_and_no_other(tmp_path: Path) -> None:
+    """An aggregate kept with ``shared`` is computed once for two analysts who read the same
+    statements (same country, compartments and categories), and again for a partner, for an
+    analyst holding a compartment and for victim services: their statements differ."""
+    from netcase.access.viewer import Viewer
+    from netcase.web.cache import PageCache, shared
+
+    store = open_store(str(tmp_path / "s.duckdb"))
+    try:
+        cache = PageCache()
+        calls: list[str] = []
+
+        def load(v: Viewer) -> str:
+            def compute() -> str:
+                calls.append(v.user)
+                return v.user
+
+            return shared(cache, store, v, "agg", (), compute)
+
+        a1 = Viewer(user="a1", agency="HSI", country="USA", roles=frozenset({"analyst"}))
+        a2 = Viewer(user="a2", agency="DEA", country="USA", roles=frozenset({"analyst"}))
+        assert load(a1) == "a1" and load(a2) == "a1" and calls == ["a1"]
+        others = [Viewer(user="m", agency="FGR", country="MEX", roles=frozenset({"partner_liaison"})),
+                  Viewer(user="c", agency="HSI", country="USA", roles=frozenset({"analyst"}),
+                         compartments=frozenset({"OP-X"})),
+                  Viewer(user="v", agency="HSI", country="USA", roles=frozenset({"victim_services"}))]
+        for v in others:
+            assert load(v) == v.user
+        assert calls == ["a1", "m", "c", "v"]
+    finally:
+        store.close()
+
+
+def test_page_cache_computes_a_key_once_while_other_requests_wait_for_it(tmp_path: Path) -> None:
+    from netcase.web.cache import PageCache
+
+    cache = PageCache()
+    started, release = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def slow() -> int:
+        calls.append(1)
+        started.set()
+        release.wait(10)
+        return 42
+
+    results: list[int] = []
+    first = threading.Thread(target=lambda: results.append(cache.get("k", slow)))
+    first.start()
+    assert started.wait(10)
+    def again() -> int:
+        calls.append(2)
+        return 0
+
+    second = threading.Thread(target=lambda: results.append(cache.get("k", again)))
+    second.start()
+    time.sleep(0.2)
+    assert results == []  # the second request waits for the first one's answer
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert results == [42, 42] and calls == [1]
+
+
+def test_map_places_read_in_one_query_match_the_entity_reads(tiny_world: Path,
+                                                             tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The map's located places (one query) are the entities, captions, mentions and values that
+    ``reads.entities`` gives each role, partners and victim services included."""
+    from netcase.access.identity import viewer_for
+    from netcase.access.policy import statement_filter
+    from netcase.api import map_reads, reads
+
+    store = open_store(piped_store(tiny_world, tmp_path_factory.getbasetemp()))
+    try:
+        from netcase.web.demo import DEMO_ROLES
+
+        seen = 0
+        for username, *_ in DEMO_ROLES:
+            viewer = viewer_for(store, username)
+            cond, params = statement_filter(viewer, "s")
+            ids = [str(r[0]) for r in store.query(
+                f"SELECT DISTINCT coalesce(r.canonical_id, s.entity_id) AS c FROM statements s LEFT JOIN resolved r "
+                f"ON r.entity_id = s.entity_id WHERE s.prop = 'latitude' AND {cond} ORDER BY c", params)]
+            want = [(v.id, v.caption, v.members, v.props) for v in reads.entities(store, viewer, ids).values()
+                    if v.first("latitude") and v.first("longitude")]
+            got = [(p.id, p.caption, p.members, p.props) for p in map_reads.located_places(store, viewer)]
+            assert got == want, username
+            seen += len(got)
+        assert seen > 0
+    finally:
+        store.close()
+
+
+def test_warming_fills_the_cache_that_the_pages_then_read(tiny_world: Path,
+                                                          tmp_path_factory: pytest.TempPathFactory) -> None:
+    """After the start-up warming, the aggregates a page asks for are found under its own key,
+    for every active user's profile, without computing them again."""
+    from netcase.access.identity import viewer_for
+    from netcase.api.pool import StorePool
+    from netcase.api.search import SearchIndex
+    from netcase.api.security import may
+    from netcase.web import stages, warm
+    from netcase.web.cache import PageCache, cached, shared
+    from netcase.web.demo import DEMO_ROLES
+
+    pool = StorePool(piped_store(tiny_world, tmp_path_factory.getbasetemp()))
+    try:
+        cache = PageCache()
+        warmer = warm.Warmer(pool, cache, SearchIndex())
+        store = pool.get()
+        warmer._warm(store)
+        assert cache.misses > 0
+        version = cache.version(store)
+        def recompute() -> Any:
+            raise AssertionError("not warmed")
+
+        checked = 0
+        for username, *_ in DEMO_ROLES:
+            viewer = viewer_for(store, username)
+            for action, name, args in (("read:networks", "networks:list", ()), ("read:trends", "trends", ("",)),
+                                       ("read:entities", "map", ()), ("read:cases", "investigations", ("",))):
+                if may(viewer, action):
+                    shared(cache, store, viewer, name, args, recompute, version)
+                    checked += 1
+            assert cached(cache, store, viewer, "home:counts", (), recompute, version) is not None
+        assert checked >= 10
+        every, _ = stages.network_list(store, viewer_for(store, "sam.supervisor"), cache, version)
+        assert every, "the tiny world has networks"
+    finally:
+        pool.close()

@@ -37,6 +37,7 @@ from netcase.api.security import (
     require,
 )
 from netcase.model.marking import Marking
+from netcase.web.cache import shared
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -186,8 +187,11 @@ def register_pages(app: FastAPI) -> None:
         hits: list[Any] = []
         total = 0
         if len(q.strip()) >= 2:
-            hits, total = search(store, viewer, request.app.state.search_index, q.strip(),
-                                 schema=schema or None, limit=25, offset=offset)
+            # The same words find the same entities for everyone with this viewer's visibility
+            # profile until the data changes; the search is audited for each person all the same.
+            hits, total = shared(request.app.state.page_cache, store, viewer, "search", (q.strip(), schema, offset),
+                                 lambda: search(store, viewer, request.app.state.search_index, q.strip(),
+                                                schema=schema or None, limit=25, offset=offset))
             audit_search(store, viewer, q.strip(), total, request)
         template = "_search_results.html" if request.headers.get("hx-request") else "search.html"
         return render(request, template, viewer, title="Search", q=q, schema=schema, hits=hits, total=total,

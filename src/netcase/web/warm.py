@@ -14,12 +14,12 @@ changes, this thread computes them for the store's active users, exactly as a pa
 Nothing is shown to anyone here: a page still checks its viewer and reads the cache under that
 viewer's key, and audit entries are written by the page loads themselves. Set
 ``NETCASE_WARM=0`` to switch it off. The thread uses its own store connection (one DuckDB thread,
-as the request threads) and runs at the lowest priority the process allows for a thread.
+as the request threads). It is not given a lower priority: a page load asking for an aggregate
+being warmed waits for the thread's answer rather than computing it a second time.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import threading
@@ -137,9 +137,6 @@ class Warmer:
         self.stop.set()
 
     def _run(self) -> None:
-        with contextlib.suppress(AttributeError, OSError):
-            # Lower this thread's CPU priority (Linux: per-thread nice), so page loads come first.
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
         warmed: tuple[Any, ...] | None = None
         while not self.stop.is_set():
             try:
