@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import cast
@@ -35,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import netcase.cases.hooks as cases_hooks  # noqa: E402
 import netcase.hooks  # noqa: E402
 from _report import markdown_table, write_section  # noqa: E402
-from netcase.cases.deconflict import evaluate  # noqa: E402
+from netcase.cases.deconflict import Conflict, evaluate  # noqa: E402
 from netcase.cases.operations import Operation, find_operation_conflicts, haversine_km  # noqa: E402
 from netcase.store import Store, open_store  # noqa: E402
 
@@ -111,14 +112,18 @@ def sweep_timing(sizes: list[int], seed: int) -> list[tuple[object, ...]]:
     return rows
 
 
-BASES: tuple[tuple[str, set[str] | None], ...] = (
-    ("all bases", None),
-    ("resolution only (same_entity)", {"same_entity"}),
-    ("strong identifiers only", {"phone", "account", "plate", "document"}),
+BASES: tuple[tuple[str, Callable[[Conflict], bool]], ...] = (
+    ("all bases", lambda c: True),
+    ("`conflict` alerts (same entity or strong identifier)", lambda c: c.level == "conflict"),
+    ("resolution only (same_entity)", lambda c: "same_entity" in c.basis),
+    ("strong identifiers only", lambda c: bool(set(c.basis) & {"phone", "account", "plate", "document"})),
+    ("`possible` alerts (review-band link, name and birth date)", lambda c: c.level == "possible"),
 )
 
 
 HOOK_TIME: dict[str, list[float]] = {"after_ingest": [], "after_resolve": []}
+# CPU seconds of this process (all its threads, the store's included) inside each hook.
+HOOK_CPU: dict[str, list[float]] = {"after_ingest": [], "after_resolve": []}
 
 
 def time_cases_hooks() -> None:
@@ -127,9 +132,10 @@ def time_cases_hooks() -> None:
         original = getattr(cases_hooks, name)
 
         def timed(store: Store, key: object, _fn: object = original, _name: str = name) -> None:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             _fn(store, key)  # type: ignore[operator]
             HOOK_TIME[_name].append(time.perf_counter() - t0)
+            HOOK_CPU[_name].append(time.process_time() - c0)
 
         setattr(cases_hooks, name, timed)
     netcase.hooks._hooks.cache_clear()
@@ -160,7 +166,7 @@ def one_world(scale: str, seed: int, out: Path, db: str) -> dict[str, object]:
     from netcase.synth import generate
 
     timings: dict[str, float] = {}
-    for v in HOOK_TIME.values():
+    for v in (*HOOK_TIME.values(), *HOOK_CPU.values()):
         v.clear()
     t0 = time.perf_counter()
     generate(scale=scale, seed=seed, out=out / "world")
@@ -191,18 +197,26 @@ def one_world(scale: str, seed: int, out: Path, db: str) -> dict[str, object]:
         active = [c for c in check.active if c.alert_id in hooks_active]
         inv_truth, tgt_truth = truth_pairs(world, store)
         counts: dict[tuple[str, str], tuple[int, int, int, int]] = {}
-        for label, kinds in BASES:
-            chosen = [c for c in active if kinds is None or set(c.basis) & kinds]
+        for label, chosen_by in BASES:
+            chosen = [c for c in active if chosen_by(c)]
             inv_pred = {frozenset((c.investigation_a, c.investigation_b)) for c in chosen}
             tgt_pred = {frozenset((c.target_a, c.target_b)) for c in chosen}
             for level, pred, truth in (("investigation pairs", inv_pred, inv_truth),
                                        ("target pairs", tgt_pred, tgt_truth)):
                 _p, _r, tp, fp, _fn = prf(pred, truth)
                 counts[(label, level)] = (len(truth), len(pred), tp, fp)
+        # What was missed or wrongly alerted, by target pair, for the write-up.
+        alerted = {frozenset((c.target_a, c.target_b)): c for c in active}
+        errors = [(seed, "missed", " / ".join(sorted(pair)), "—") for pair in sorted(tgt_truth - set(alerted), key=sorted)]
+        errors += [(seed, "false alert", " / ".join(sorted(pair)), ",".join(alerted[pair].basis))
+                   for pair in sorted(set(alerted) - tgt_truth, key=sorted)]
+        levels = {lv: sum(c.level == lv for c in active) for lv in ("conflict", "possible")}
         return {"counts": counts, "timings": timings, "agrees": agrees, "alerts": len(hooks_active),
+                "errors": errors, "levels": levels,
                 "hook_ingest": (len(HOOK_TIME["after_ingest"]), sum(HOOK_TIME["after_ingest"]),
                                 max(HOOK_TIME["after_ingest"], default=0.0)),
                 "hook_resolve": sum(HOOK_TIME["after_resolve"]),
+                "hook_cpu": (sum(HOOK_CPU["after_ingest"]), sum(HOOK_CPU["after_resolve"])),
                 "notices": store.scalar("SELECT count(*) FROM case_notices WHERE alert_kind = 'target'"),
                 "watches": len(watched),
                 "watch_alerts": store.scalar("SELECT count(*) FROM watch_alerts"),
@@ -231,7 +245,7 @@ def main() -> None:
         worlds.append((seed, one_world(args.scale, seed, folder, db)))
 
     rows = []
-    for label, _kinds in BASES:
+    for label, _chosen_by in BASES:
         for level in ("investigation pairs", "target pairs"):
             true_n = alerted = tp = fp = 0
             for _seed, w in worlds:
@@ -246,10 +260,14 @@ def main() -> None:
     hook_rows = []
     for seed, w in worlds:
         n_files, ingest_s, worst = cast(tuple[int, float, float], w["hook_ingest"])
-        hook_rows.append((seed, w["alerts"], w["notices"], "yes" if w["agrees"] else "NO", w["watches"],
+        levels = cast(dict[str, int], w["levels"])
+        hook_rows.append((seed, f"{w['alerts']} ({levels['conflict']} conflict, {levels['possible']} possible)",
+                          w["notices"], "yes" if w["agrees"] else "NO", w["watches"],
                           w["watch_alerts"], f"{ingest_s:.2f} ({n_files} files, slowest {worst:.2f})",
-                          round(float(w["hook_resolve"]), 2)))  # type: ignore[arg-type]
+                          round(float(w["hook_resolve"]), 2),  # type: ignore[arg-type]
+                          " / ".join(f"{x:.2f}" for x in cast(tuple[float, float], w["hook_cpu"]))))
     worlds_cpu, worlds_wall, load_after = cpu_seconds() - cpu0, time.perf_counter() - wall0, os.getloadavg()[0]
+    errors = [e for _seed, w in worlds for e in cast(list[tuple[object, ...]], w["errors"])]
 
     sweep = sweep_timing([1000, 3000, 30000, 100000], seeds[0])
     body = (
@@ -261,12 +279,18 @@ def main() -> None:
         "0.99); nothing called `evaluate` or `check_watches` before they were counted.\n\n"
         + markdown_table(("alerts counted", "level", "true pairs", "alerted", "TP", "FP", "FN", "precision",
                           "recall"), rows)
+        + "\n\nAlerts of level `conflict` rest on one resolved person or a shared strong identifier; of level "
+          "`possible`, only on a link the resolver scored at or above 0.8 but kept below its merge threshold "
+          "(`possible_same`) or on the same given name and surname with a date of birth equal or one slip "
+          "away (`name_dob`); docs/cases.md. Target pairs missed or wrongly alerted: "
+        + ("none." if not errors else "\n\n" + markdown_table(("seed", "error", "targets", "basis"), errors))
         + "\n\nThe hooks at work: active alerts they left, notices to points of contact (one per side of "
           "each new or withdrawn alert), whether an explicit `evaluate` afterwards agrees (same active set, "
           "nothing new or withdrawn), the entity watches and the watch alerts they raised, and the seconds "
-          "spent inside the cases hooks, within the writers' transactions (wall time on a shared machine).\n\n"
+          "spent inside the cases hooks, within the writers' transactions (wall time on a shared machine, and "
+          "the CPU seconds of the process, the store's threads included).\n\n"
         + markdown_table(("seed", "alerts", "notices", "explicit evaluate agrees", "watches", "watch alerts",
-                          "after_ingest s", "after_resolve s"), hook_rows)
+                          "after_ingest s", "after_resolve s", "CPU s (ingest / resolve)"), hook_rows)
         + "\n\n" + markdown_table(("seed", "investigations", "targets", "stage times (s)"), per_world)
         + f"\n\nAll worlds: {worlds_wall:.0f} s wall, {worlds_cpu:.0f} s CPU (this process and its "
           f"children), 1-minute load average {load_before:.2f} before and {load_after:.2f} after (2 cores, "

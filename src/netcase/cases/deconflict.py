@@ -153,11 +153,15 @@ def candidate_links(store: Store, canonical_ids: set[str], floor: float = POSSIB
                                   [wanted]))
     members = sorted(cluster_of)
     out: dict[frozenset[str], float] = {}
-    for left, right, p in store.query(
-            f"SELECT entity_l, entity_r, match_probability FROM resolve_edges WHERE match_probability >= ? "
-            f"AND entity_l {in_wanted} AND entity_r {in_wanted}", [floor, members, members]):
-        ca, cb = cluster_of[left], cluster_of[right]
-        if ca != cb:
+    # Most pairs among the members lie inside one cluster; only those between two are returned.
+    for ca, cb, p in store.query(
+            "SELECT coalesce(ra.canonical_id, e.entity_l), coalesce(rb.canonical_id, e.entity_r), "
+            "max(e.match_probability) FROM resolve_edges e LEFT JOIN resolved ra ON ra.entity_id = e.entity_l "
+            "LEFT JOIN resolved rb ON rb.entity_id = e.entity_r WHERE e.match_probability >= ? "
+            f"AND e.entity_l {in_wanted} AND e.entity_r {in_wanted} "
+            "AND coalesce(ra.canonical_id, e.entity_l) <> coalesce(rb.canonical_id, e.entity_r) GROUP BY 1, 2",
+            [floor, members, members]):
+        if ca in canonical_ids and cb in canonical_ids:
             key = frozenset((ca, cb))
             out[key] = max(out.get(key, 0.0), float(p))
     return out
