@@ -158,7 +158,7 @@ def test_retention_cli(intel: Store, store_url: str) -> None:
     assert users and all(u.startswith("local:") for u in users)
 
 
-def test_purged_phone_leaves_the_index_of_linking_values(intel: Store) -> None:
+def test_purged_phone_leaves_the_index_of_linking_values_and_the_kept_answers(intel: Store) -> None:
     from netcase.api import value_index
 
     insert_statements(intel, [statement_row("s9", "phone", "+5215559999", prop_type="phone", review_by=date(2026, 1, 1),
@@ -167,5 +167,8 @@ def test_purged_phone_leaves_the_index_of_linking_values(intel: Store) -> None:
                                             statement_id="kept-phone")])
     assert value_index.carriers(intel, ["+5215559999", "+5215558888"]) == {"+5215559999": {"s9"},
                                                                           "+5215558888": {"s9"}}
+    intel.execute("INSERT INTO read_cache (what, object_id, profile, version, payload, computed_at) "
+                  "VALUES ('network', 'NET-1', 'p', 'v', '{\"phone\": \"+5215559999\"}', ?)", (T0,))
     purge(intel, date(2026, 11, 29), by=ADMIN, now=T0)
     assert value_index.carriers(intel, ["+5215559999", "+5215558888"]) == {"+5215558888": {"s9"}}
+    assert not intel.scalar("SELECT count(*) FROM read_cache")  # a kept answer may quote a purged value

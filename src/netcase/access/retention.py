@@ -169,6 +169,8 @@ def purge(
         from netcase.api import value_index
 
         value_index.refresh_entities(store, report.entity_ids)
+        # Answers kept for sharing between viewers (migration 0060) may quote a purged value.
+        store.execute("DELETE FROM read_cache")
         recipients = store.query(
             "SELECT d.dissemination_id, d.recipient, d.recipient_agency, d.recipient_country, count(DISTINCT i.statement_id)"
             " FROM disseminations d JOIN dissemination_items i ON i.dissemination_id = d.dissemination_id"
