@@ -2,14 +2,16 @@
 
 The aggregates behind the menu's pages (the network list with its first page of sparklines and
 legal status, the district trends, the map's data, the investigations board, the leadership
-brief's figures, a few top network assessments) take seconds to minutes of policy-filtered scans
+brief's figures, the network assessments and drawings) take seconds to minutes of policy-filtered scans
 on a large store the first time. When the server starts, and again whenever the data version
 changes, this thread computes them for the store's active users, exactly as a page load would
 (same functions, same cache keys):
 
 - shared aggregates once per visibility profile (``netcase.access.policy.visibility_key``),
   only those pages some user of that profile may open (``authorize`` decides);
-- the per-person ones (home-page counts, own deconfliction alerts) for each active user.
+- the per-person ones (home-page counts, own deconfliction alerts) for each active user;
+- last, every active network's assessment and drawing per profile, through the network readers'
+  own cache (``netcase.api.shared_reads.warm_network_reads``).
 
 Nothing is shown to anyone here: a page still checks its viewer and reads the cache under that
 viewer's key, and audit entries are written by the page loads themselves. Set
@@ -115,7 +117,20 @@ def tasks(store: Store, cache: PageCache, search_index: Any, viewers: list[Viewe
         for vs in groups:
             if (who := able(vs, action)) is not None:
                 out.append((f"{fn.__name__} {who.user}", each(fn, who)))
+    # Last, every active network's assessment and drawing for every profile, kept by the network
+    # readers themselves (``netcase.api.shared_reads``: the network pages and the graph API).
+    readers = [vs[0] for vs in groups if able(vs, "read:networks") is not None]
+    if readers:
+        out.append(("network reads", lambda: _network_reads(store, readers)))
     return out
+
+
+def _network_reads(store: Store, viewers: list[Viewer]) -> Any:
+    try:
+        from netcase.api.shared_reads import warm_network_reads
+    except ImportError:  # the network readers' own cache has not landed
+        return None
+    return warm_network_reads(store, viewers, drawings=True)
 
 
 class Warmer:

@@ -109,9 +109,11 @@
     const settings = { large: LARGE, hideEdgesOnViewport: large, textureOnViewport: large, pixelRatio: large ? 1 : "auto",
       motionBlur: false, labelsFromZoomedFontPx: large ? 8 : 0, relayout: large ? "concentric" : "cose" };
     window.netcaseGraphSettings = settings;
+    // A large graph is drawn in two steps: its nodes first (at their server-side positions, a first
+    // frame in a second or two), then its links, whose first drawing takes most of the time.
     cy = cytoscape({
       container: el,
-      elements: { nodes: data.nodes, edges: data.edges },
+      elements: { nodes: data.nodes, edges: large ? [] : data.edges },
       layout: { name: "preset", fit: true, padding: 20 },
       minZoom: 0.05, maxZoom: 4, wheelSensitivity: 0.3,
       hideEdgesOnViewport: settings.hideEdgesOnViewport, textureOnViewport: settings.textureOnViewport,
@@ -133,8 +135,16 @@
         { selector: "edge.later", style: { display: "none" } },
       ],
     });
-    cy.one("render", () => performance.mark("netcase:graph-drawn"));
     cy.on("tap", "node", (ev) => showProfile(ev.target));
+    window.netcaseGraph = cy;
+    if (large) {
+      status.textContent = `${data.nodes.length} nodes drawn; drawing ${data.edges.length} links…`;
+      await new Promise((resolve) => cy.one("render", resolve));
+      performance.mark("netcase:graph-nodes-drawn");
+      await new Promise(requestAnimationFrame);
+      cy.add(data.edges);
+    }
+    cy.one("render", () => performance.mark("netcase:graph-drawn"));
     dates = data.dates || [];
     byTime = cy.edges("[t]").toArray().map((e) => ({ e, t: e.data("t") })).sort((a, b) => a.t - b.t);
     shownUpTo = byTime.length;
@@ -148,7 +158,6 @@
         if (n.nonempty()) { cy.$(":selected").unselect(); n.select(); }
       });
     });
-    window.netcaseGraph = cy;
     const people = data.nodes.filter((n) => n.data.kind === "person").length;
     status.textContent = `${people} people and ${data.nodes.length - people} other nodes, ${data.edges.length} links` +
       (data.cut_hubs.length ? `; ${data.cut_hubs.length} hub(s) cut` : "") + "." +
