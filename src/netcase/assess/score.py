@@ -20,7 +20,6 @@ Nationality never enters: no factor reads a person's nationality, citizenship or
 from __future__ import annotations
 
 import json
-import math
 import os
 import tomllib
 from collections import defaultdict
@@ -67,9 +66,11 @@ def _date(text: str | None) -> date | None:
 
 
 def _norm(value: float, scale: float) -> float:
+    """0 for nothing, 0.5 at ``scale``, towards 1 beyond: strictly increasing, never capped (a
+    cap would tie every large network and leave their order to the minor factors)."""
     if value <= 0 or scale <= 0:
         return 0.0
-    return min(1.0, math.log1p(value) / math.log1p(scale))
+    return value / (value + scale)
 
 
 @dataclass

@@ -69,9 +69,9 @@ def same_vehicle(
     """Network id → {event id → vehicles} for every ``Trip``/``Event`` not in ``attached`` made in
     a vehicle whose plate is the plate of a vehicle in one of the network's objects.
 
-    An event's vehicle is its ``Trip.vehicle`` or, when it has none, the plate most of its
-    people were recorded with as the vehicle's operator or owner (at least half of those with a
-    vehicle; a returning migrant's earlier truck does not outvote the group's)."""
+    An event's vehicle is its ``Trip.vehicle`` or, when it has none, the plate at least half of its
+    people were recorded with as the vehicle's operator or owner (a migrant who crossed before in
+    another network's truck does not make a group on foot that network's)."""
     cs, params = canonical_statements(
         viewer, "((s.schema = 'Vehicle' AND s.prop IN ('registrationNumber', 'operator', 'owner')) OR "
                 "(s.schema IN ('Trip', 'Event') AND s.prop IN ('involved', 'vehicle')))")
@@ -99,15 +99,12 @@ def same_vehicle(
         vehicles = {v for v in event_vehicles.get(ev, ()) if v in plate_of}
         if not vehicles:
             votes: Counter[str] = Counter()
-            with_vehicle = 0
             for person in event_people.get(ev, ()):
-                plates = {plate_of[v] for v in people_vehicles.get(person, ()) if v in plate_of}
-                with_vehicle += bool(plates)
-                votes.update(plates)
+                votes.update({plate_of[v] for v in people_vehicles.get(person, ()) if v in plate_of})
             if not votes:
                 continue
             plate, n = max(sorted(votes.items()), key=lambda kv: kv[1])
-            if 2 * n < with_vehicle:
+            if 2 * n < len(event_people[ev]):
                 continue
             vehicles = {v for p in event_people[ev] for v in people_vehicles.get(p, ()) if plate_of.get(v) == plate}
         plates = {plate_of[v] for v in vehicles}
