@@ -39,7 +39,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import fields
 from datetime import UTC, date, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from netcase.access.policy import VisibilityKey, visibility_key
 from netcase.access.viewer import Viewer
@@ -80,11 +80,24 @@ def to_json(value: Any) -> str:
     return json.dumps(value, default=_plain, separators=(",", ":"))
 
 
-class Entry(NamedTuple):
-    """A kept answer: the value and its JSON text (served as is, without encoding it again)."""
+_UNPARSED = object()
 
-    value: Any
-    text: bytes
+
+class Entry:
+    """A kept answer: its JSON text (served as is, without encoding it again) and the value,
+    parsed from the text when first asked for."""
+
+    __slots__ = ("text", "_value")
+
+    def __init__(self, text: bytes, value: Any = _UNPARSED) -> None:
+        self.text = text
+        self._value = value
+
+    @property
+    def value(self) -> Any:
+        if self._value is _UNPARSED:
+            self._value = json.loads(self.text)
+        return self._value
 
 
 class SharedReads:
@@ -102,6 +115,7 @@ class SharedReads:
         self._tables: frozenset[str] | None = None
         self._has_table: bool | None = None
         self._version: tuple[float, str] | None = None
+        self._preloaded: set[tuple[str, str, str]] = set()
         self.hits = 0
         self.loaded = 0
         self.computed = 0
@@ -143,17 +157,31 @@ class SharedReads:
                 self._mem.move_to_end(key)
                 self.hits += 1
                 return entry
-        if self.persisted(store):
-            rows = store.query("SELECT payload FROM read_cache WHERE what = ? AND object_id = ? AND profile = ? "
-                               "AND version = ?", (what, object_id, profile, version))
-            if rows:
-                text = str(rows[0][0])
-                entry = Entry(json.loads(text), text.encode())
-                self._remember(key, entry)
-                with self._lock:
-                    self.loaded += 1
-                return entry
-        return None
+        if not self.persisted(store):
+            return None
+        group = (what, profile, version)
+        if group not in self._preloaded:
+            # The first look in the table for this profile and version takes all its answers in
+            # one query (a new process would otherwise pay one query per object).
+            rows = store.query("SELECT object_id, payload FROM read_cache WHERE what = ? AND profile = ? "
+                               "AND version = ?", group)
+            with self._lock:
+                self._preloaded.add(group)
+            for oid, text in rows:
+                self._remember((what, str(oid), profile, version), Entry(str(text).encode()))
+            with self._lock:
+                self.loaded += len(rows)
+                entry = self._mem.get(key)
+            return entry
+        rows = store.query("SELECT payload FROM read_cache WHERE what = ? AND object_id = ? AND profile = ? "
+                           "AND version = ?", (what, object_id, profile, version))
+        if not rows:
+            return None
+        entry = Entry(str(rows[0][0]).encode())
+        self._remember(key, entry)
+        with self._lock:
+            self.loaded += 1
+        return entry
 
     def lookup(self, store: Store, what: str, object_id: str, viewer: Viewer,
                version: str | None = None) -> Entry | None:
@@ -199,7 +227,7 @@ class SharedReads:
         """Keep ``answers`` (object id → answer) in memory and in the table (best effort there: a
         failed write only costs a recomputation later); returns them as kept."""
         payloads = {oid: to_json(v) for oid, v in answers.items()}
-        kept = {oid: Entry(json.loads(text), text.encode()) for oid, text in payloads.items()}
+        kept = {oid: Entry(text.encode()) for oid, text in payloads.items()}
         for oid, entry in kept.items():
             self._remember((what, oid, profile, version), entry)
         if not self.persisted(store):
@@ -223,6 +251,7 @@ class SharedReads:
         """Drop the in-memory answers and the remembered data version (the table keeps its own)."""
         with self._lock:
             self._mem.clear()
+            self._preloaded.clear()
             self._version = None
 
 
