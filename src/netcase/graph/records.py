@@ -69,7 +69,7 @@ def same_vehicle(
     """Network id → {event id → vehicles} for every ``Trip``/``Event`` not in ``attached`` made in
     a vehicle whose plate is the plate of a vehicle in one of the network's objects.
 
-    An event's vehicle is its ``Trip.vehicle`` or, when it has none, the plate at least half of its
+    An event's vehicle is its ``Trip.vehicle`` or, when it has none, the plate more than half of its
     people were recorded with as the vehicle's operator or owner (a migrant who crossed before in
     another network's truck does not make a group on foot that network's)."""
     cs, params = canonical_statements(
@@ -104,7 +104,7 @@ def same_vehicle(
             if not votes:
                 continue
             plate, n = max(sorted(votes.items()), key=lambda kv: kv[1])
-            if 2 * n < len(event_people[ev]):
+            if 2 * n <= len(event_people[ev]):
                 continue
             vehicles = {v for p in event_people[ev] for v in people_vehicles.get(p, ()) if plate_of.get(v) == plate}
         plates = {plate_of[v] for v in vehicles}
