@@ -501,3 +501,36 @@ def test_csv_reader_gives_python_csv_rows_and_line_numbers(tmp_path: Path, chunk
     assert [r for ch in read_csv(latin, chunk_rows=chunk_rows) for r in ch.rows][:3] == [
         r for r in expected_rows if r[0] < 5
     ][:3]
+
+
+def test_duckdb_appends_each_chunk_in_entity_order_and_the_same_rows_as_arrow(
+    duck: Store, tmp_path: Path
+) -> None:
+    """A DuckDB store builds a chunk's statements by SQL on its own connection and appends them
+    sorted by entity id (the ART index takes a sorted run); the rows are exactly those the Arrow
+    path (used for PostgreSQL) builds for the same chunk."""
+    from netcase.ingest.base import LoadContext
+    from netcase.ingest.columnar import StatementSet
+    from netcase.ingest.engine import provenance_for
+    from netcase.model.statement import STATEMENT_COLUMNS
+
+    rows = [cbp_row(i, last_name=f"APELLIDO{i % 7}", phone=f"656-123-{4000 + i}") for i in range(1, 120)]
+    path = write_csv(tmp_path / "world/cbp/encounters.csv", CBP_HEADER, rows)
+    loaders = LoaderSet([loader_for(m, TODAY, chunk_rows=50) for m in builtin_mappings()])
+    source_file, loader = loaders.resolve(path, tmp_path / "world")
+    assert loader is not None
+    res = ingest_file(duck, path, source_file, loader)
+    assert res.status == "loaded" and res.statements > 500
+    stored = duck.query(f"SELECT {', '.join(STATEMENT_COLUMNS)} FROM statements ORDER BY rowid")
+    assert len(stored) == res.statements
+    # Three chunks of 50, 50 and 19 rows: entity ids ascend within each appended chunk.
+    breaks = sum(1 for a, b in zip(stored, stored[1:], strict=False) if b[1] < a[1])
+    assert breaks <= 2
+    # The Arrow path of the same file gives the same statements, batch and all.
+    prov = provenance_for(loader, source_file, res.batch_id or "", duck.scalar("SELECT max(ingested) FROM statements"))
+    arrow_rows: list[tuple[Any, ...]] = []
+    for chunk in loader.load(LoadContext(path=path, source_file=source_file, provenance=prov)):
+        assert isinstance(chunk.statements, StatementSet)
+        table = chunk.statements.to_arrow()
+        arrow_rows.extend(zip(*(table.column(c).to_pylist() for c in STATEMENT_COLUMNS), strict=True))
+    assert sorted(arrow_rows, key=repr) == sorted(stored, key=repr)

@@ -28,14 +28,15 @@ CTX_COLUMNS = ("caveat", "releasable_to", "tlp", "victim_sensitive", "compartmen
 SEP = "chr(31)"
 
 
-def statement_sql(*, per_row_ctx: bool, submitting_agency: bool, prefix: str = "") -> str:
+def statement_sql(*, per_row_ctx: bool, submitting_agency: bool, prefix: str = "", by_entity: bool = False) -> str:
     """The query that turns the registered ``items``, ``facts``, ``ents``, ``srcs`` (and, when the
     handling varies by row, ``ctx``) tables into statements, in ``STATEMENT_COLUMNS`` order.
 
     Constants are named parameters (``$ds``, ``$source_file``, …); with ``per_row_ctx`` false the
     handling columns are parameters too (``$caveat``, …), otherwise they come from ``ctx`` by row.
     ``prefix`` is put before the registered tables' names (``_nc_items``, …), so that they cannot
-    meet a real table of the store they are registered on.
+    meet a real table of the store they are registered on. With ``by_entity`` the statements come
+    ordered by entity id (see ``StatementSet.query``).
     """
     def handling(name: str, sql_type: str) -> str:
         return f"c.{name}" if per_row_ctx else f"CAST(${name} AS {sql_type})"
@@ -81,6 +82,7 @@ SELECT
     {submitting} AS submitting_agency,
     CAST($review_by AS DATE) AS review_by
 FROM f JOIN a ON a.item = f.item JOIN {p}srcs s ON s.src = f.src {ctx_join}
+{"ORDER BY entity_id" if by_entity else ""}
 """
 
 
@@ -102,8 +104,9 @@ class StatementBuilder:
         self._con: duckdb.DuckDBPyConnection | None = None
         submitting = bool(prov.submitting_agency)
         self._sql = {
-            (per_row, prefix): statement_sql(per_row_ctx=per_row, submitting_agency=submitting, prefix=prefix)
-            for per_row in (False, True) for prefix in ("", PREFIX)
+            (per_row, prefix, by_entity): statement_sql(per_row_ctx=per_row, submitting_agency=submitting,
+                                                        prefix=prefix, by_entity=by_entity)
+            for per_row in (False, True) for prefix in ("", PREFIX) for by_entity in (False, True)
         }
 
     def prepare(self, tables: dict[str, pa.Table], ctx: tuple[Any, ...] | None) -> StatementSet:
@@ -162,9 +165,16 @@ class StatementSet:
         """How many statements the query yields: one per fact."""
         return int(self.tables["facts"].num_rows)
 
-    def query(self, prefix: str = "") -> str:
-        """The ``SELECT`` that yields the statements, over the tables registered with ``prefix``."""
-        return self.builder._sql[(self.per_row, prefix)]
+    def query(self, prefix: str = "", *, by_entity: bool = False) -> str:
+        """The ``SELECT`` that yields the statements, over the tables registered with ``prefix``.
+
+        ``by_entity`` orders them by entity id. A DuckDB store appends them so: the rows of one
+        entity sit together, the ART index on ``entity_id`` (migration 0042) takes a sorted run
+        instead of random keys (measured on 1.5 M statements appended to a 3.5 M-row table: index
+        merge at commit 3.2 → 0.7 CPU s, checkpoint 2.1 → 0.7 s, for 1.2 s of sorting), row groups
+        compress better and their min/max of ``entity_id`` narrow a scan.
+        """
+        return self.builder._sql[(self.per_row, prefix, by_entity)]
 
     def to_arrow(self) -> pa.Table:
         """The statements as an Arrow table in ``STATEMENT_COLUMNS`` order, built in memory."""

@@ -189,10 +189,11 @@ def _write_chunk(store: Store, chunk: Chunk, batch_id: str, source_file: str, re
     if isinstance(st, StatementSet):
         if st.num_rows:
             if isinstance(store, DuckDBStore):
-                # Built by SQL on the store's own connection and appended there: no statement
-                # becomes an Arrow row or a Python object on the way.
-                result.statements += store.insert_select("statements", STATEMENT_COLUMNS, st.query(PREFIX),
-                                                         st.params, st.relations())
+                # Built by SQL on the store's own connection and appended there, in entity order:
+                # no statement becomes an Arrow row or a Python object on the way.
+                result.statements += store.insert_select("statements", STATEMENT_COLUMNS,
+                                                         st.query(PREFIX, by_entity=True), st.params,
+                                                         st.relations())
             else:
                 result.statements += store.insert_columns("statements", st.to_arrow().to_pydict())
     elif isinstance(st, pa.Table):
