@@ -562,7 +562,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="skip the 10,000-node runs")
     ap.add_argument("--bound-seconds", type=float, default=2.0,
-                    help="CPU seconds per integer programme of the lower bound (real networks; 0: skip)")
+                    help="CPU seconds per integer programme of the lower bound (networks up to 200 nodes; 0: skip)")
     ap.add_argument("--long-evaluations", type=int, default=60_000,
                     help="annealing evaluations of the long search per network up to 2,000 nodes (0: skip)")
     ap.add_argument("--chain-seconds", type=float, default=30.0,
