@@ -48,11 +48,11 @@ def test_lower_bound_never_above_any_order_and_exact_where_it_says_so() -> None:
 
 
 def test_lower_bound_below_every_strategy_on_a_larger_graph() -> None:
-    adj = _graph(40, 70, 5)
+    adj = _graph(16, 26, 5)
     cand = [True] * len(adj)
     orders = [dm.adaptive_degree(adj, cand), dm.core_hd(adj, cand), dm.collective_influence(adj, cand)]
     rs = [dm.robustness(dm.dismantling_curve(adj, dm.complete_order(adj, o, cand))) for o in orders]
-    lb, _ = bench.r_lower_bound(adj, 0.5, chain_seconds=3.0)
+    lb, _ = bench.r_lower_bound(adj, 0.2, chain_seconds=1.0)
     assert 0 < lb <= min(rs) + 1e-12
 
 
