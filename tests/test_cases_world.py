@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from netcase.access.viewer import Viewer
+from netcase.ingest.engine import FileResult
 from netcase.store import Store, open_store
 
 INVESTIGATIONS = """investigation_id,agency,case_number,district,lead_agent,contact_phone,contact_email,status,opened,closed,predicate,compartment
@@ -96,12 +97,12 @@ def write_cases(root: Path) -> Path:
     return root
 
 
-def ingest_cases(store: Store, root: Path, now: datetime | None = None) -> dict[str, object]:
+def ingest_cases(store: Store, root: Path, now: datetime | None = None) -> dict[str, FileResult]:
     """Ingest every ``cases/*`` file under ``root`` through the ingest engine and the case loaders."""
     from netcase.cases.loaders import LOADERS
     from netcase.ingest.engine import ingest_file
 
-    results: dict[str, object] = {}
+    results: dict[str, FileResult] = {}
     for loader in LOADERS:
         path = root / "cases" / loader.filename
         if path.exists():
