@@ -427,3 +427,38 @@ def test_warming_fills_the_cache_that_the_pages_then_read(tiny_world: Path,
         assert every, "the tiny world has networks"
     finally:
         pool.close()
+
+
+def test_search_scores_the_keys_sharing_a_word_and_finds_what_scoring_every_key_finds(
+        tiny_world: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The fuzzy name search scores only the keys with a word like the query's; for names of the
+    world misspelt, cut short, run together or in another order the matches are those of scoring
+    every key."""
+    import random
+
+    from rapidfuzz import fuzz, process
+
+    from netcase.api.search import SearchIndex, norm_name
+
+    store = open_store(piped_store(tiny_world, tmp_path_factory.getbasetemp()))
+    try:
+        idx = SearchIndex()._current(store)
+    finally:
+        store.close()
+    rng = random.Random(5)
+    queries = []
+    for key in rng.sample(idx.name_keys, min(150, len(idx.name_keys))):
+        chars = list(key)
+        pos = rng.randrange(len(chars))
+        chars[pos] = rng.choice("aeiourns")
+        words = key.split()
+        queries += ["".join(chars), key[:4], "".join(words), " ".join(reversed(words)), words[-1][:-1]]
+    narrowed = 0
+    for q in queries:
+        qn = norm_name(q)
+        every = process.extract(qn, idx.name_keys, scorer=fuzz.WRatio, limit=80, score_cutoff=80)
+        some = idx.name_candidates(qn)
+        narrowed += len(some) < len(idx.name_keys)
+        assert process.extract(qn, some, scorer=fuzz.WRatio, limit=80, score_cutoff=80) == [
+            (k, s, some.index(k)) for k, s, _ in every], q
+    assert narrowed > len(queries) // 2
