@@ -143,3 +143,33 @@ def test_default_priority_ranks_harm_first_then_people_moved() -> None:
     scores = [net(d, 100, False) for d in (0, 1, 10, 100, 1000)]
     assert scores == sorted(scores) and len(set(scores)) == 5 and all(0 <= s <= 100 for s in scores)
     assert np.isclose(sum(cfg["weights"].values()), 100)
+
+
+def test_small_group_mostly_tied_to_a_large_one_joins_it() -> None:
+    from netcase.graph.communities import merge_attached
+
+    # A community of 40 (a ring with chords) and a crew of four that sends most of its link weight
+    # into it: the crew joins. A second crew tied to the large one by one weak link stays apart.
+    edges, weights = [], []
+    for i in range(40):
+        for d in (1, 2, 3):
+            edges.append((i, (i + d) % 40))
+            weights.append(1.0)
+    crew, apart = [40, 41, 42, 43], [44, 45, 46, 47]
+    for grp in (crew, apart):
+        for a in grp:
+            for b in grp:
+                if a < b:
+                    edges.append((a, b))
+                    weights.append(0.5)
+    edges += [(c, k) for c in crew for k in (0, 5, 10)]
+    weights += [1.0] * 12
+    edges.append((44, 20))
+    weights.append(0.2)
+    g = ig.Graph(n=48, edges=edges)
+    g.es["weight"] = weights
+    memb = np.array([0] * 40 + [1] * 4 + [2] * 4)
+    out = merge_attached(g, memb, GraphConfig())
+    assert set(out[crew]) == {out[0]}
+    assert set(out[apart]) == {2}
+    assert (merge_attached(g, memb, GraphConfig(merge_min_share=0.0)) == memb).all()

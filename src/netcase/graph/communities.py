@@ -43,7 +43,52 @@ def leiden(g: ig.Graph, cfg: GraphConfig) -> np.ndarray:
         memb[comp] = np.asarray(part, dtype=np.int64) + nxt
         nxt += max(part) + 1
     memb = absorb_fragments(g, memb, cfg.min_network_size)
-    return split_weak(g, memb, cfg)
+    return merge_attached(g, split_weak(g, memb, cfg), cfg)
+
+
+def merge_attached(g: ig.Graph, memb: np.ndarray, cfg: GraphConfig) -> np.ndarray:
+    """Fold a small community into a larger one it is mostly tied to.
+
+    The other side of CPM's one threshold: a handful of a big organisation's members (a stash
+    house's crew) can hold less link weight to the organisation than the density threshold asks of
+    a group next to hundreds, and stand apart although most of their links lead into it. A
+    community sends ``share`` of its link weight to another when that many of its members' links
+    end there; above ``cfg.merge_min_share`` it joins the larger community (the split of
+    ``split_weak`` needs a share below ``cfg.split_max_conductance``, so the two never undo each
+    other)."""
+    if cfg.merge_min_share <= 0 or not (memb >= 0).any() or g.ecount() == 0:
+        return memb
+    memb = memb.copy()
+    ends = np.asarray(g.get_edgelist(), dtype=np.int64)
+    w = np.asarray(g.es["weight"], dtype=float)
+    for _ in range(3):
+        ca, cb = memb[ends[:, 0]], memb[ends[:, 1]]
+        k = int(memb.max()) + 1
+        vol = np.zeros(k)
+        np.add.at(vol, ca[ca >= 0], w[ca >= 0])
+        np.add.at(vol, cb[cb >= 0], w[cb >= 0])
+        both = (ca >= 0) & (cb >= 0) & (ca != cb)
+        pair: dict[tuple[int, int], float] = {}
+        for a, b, x in zip(ca[both].tolist(), cb[both].tolist(), w[both].tolist(), strict=True):
+            pair[(a, b)] = pair.get((a, b), 0.0) + x
+            pair[(b, a)] = pair.get((b, a), 0.0) + x
+        size = np.bincount(memb[memb >= 0], minlength=k)
+        target: dict[int, tuple[float, int]] = {}
+        for (a, b), x in pair.items():
+            share = x / vol[a] if vol[a] > 0 else 0.0
+            if share > cfg.merge_min_share and size[b] > size[a] and share > target.get(a, (0.0, -1))[0]:
+                target[a] = (share, b)
+        if not target:
+            break
+        moved = False
+        for a, (_share, b) in sorted(target.items()):
+            if b in target:  # the larger side moves too this round; join it next round
+                continue
+            memb[memb == a] = b
+            moved = True
+        if not moved:
+            break
+    return memb
 
 
 def split_weak(g: ig.Graph, memb: np.ndarray, cfg: GraphConfig) -> np.ndarray:

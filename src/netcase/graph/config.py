@@ -79,6 +79,9 @@ class GraphConfig:
     # when they hold at least ``split_min_size`` people (communities.split_weak).
     split_max_conductance: float = 0.2
     split_min_size: int = 5
+    # A community sending more than this share of its link weight to one larger community joins
+    # it (communities.merge_attached; 0: never).
+    merge_min_share: float = 0.4
     # Second-level Leiden inside a network finds cells when the split is clear.
     cell_min_size: int = 8
     cell_min_modularity: float = 0.3
