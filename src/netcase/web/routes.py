@@ -111,6 +111,7 @@ def register_pages(app: FastAPI) -> None:
     from netcase.web.cache import PageCache
 
     app.state.page_cache = PageCache()
+    app.state.search_cache = PageCache(max_entries=256)
     _warm_on_start(app)
 
     @app.exception_handler(LoginRequired)
@@ -189,7 +190,9 @@ def register_pages(app: FastAPI) -> None:
         if len(q.strip()) >= 2:
             # The same words find the same entities for everyone with this viewer's visibility
             # profile until the data changes; the search is audited for each person all the same.
-            hits, total = shared(request.app.state.page_cache, store, viewer, "search", (q.strip(), schema, offset),
+            # Kept apart from the page aggregates, so a day of searches never pushes those out.
+            cache = request.app.state.search_cache
+            hits, total = shared(cache, store, viewer, "search", (q.strip(), schema, offset),
                                  lambda: search(store, viewer, request.app.state.search_index, q.strip(),
                                                 schema=schema or None, limit=25, offset=offset))
             audit_search(store, viewer, q.strip(), total, request)
