@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -77,3 +78,35 @@ def test_nested_transactions_join_the_outer_one(store: Store) -> None:
             store.insert_columns("statements", _columns(_statements(2)))
         raise ValueError("outer fails after inner finished")
     assert store.scalar("SELECT count(*) FROM statements") == 0
+
+
+def test_duckdb_bulk_memory_limit_holds_during_an_ingest_and_is_put_back(tmp_path: Path) -> None:
+    """Ingest bounds DuckDB's buffer pool (flat memory whatever the input) and leaves the store's
+    own setting as it found it, also when the ingest fails; an in-memory store keeps its own."""
+    import duckdb
+
+    from netcase.store.duckdb import DuckDBStore
+
+    def setting(con: duckdb.DuckDBPyConnection) -> str:
+        row = con.execute("SELECT current_setting('memory_limit')").fetchone()
+        assert row is not None
+        return str(row[0])
+
+    ref = duckdb.connect(":memory:")
+    ref.execute("SET memory_limit = '300MB'")
+    expected = setting(ref)
+    store = open_store(str(tmp_path / "m.duckdb"))
+    assert isinstance(store, DuckDBStore)
+    before = setting(store.con)
+    assert before != expected
+    with pytest.raises(RuntimeError), store.memory_limit("300MB"):
+        assert setting(store.con) == expected
+        raise RuntimeError("a failed ingest")
+    assert setting(store.con) == before
+    store.close()
+    mem = open_store(":memory:")
+    assert isinstance(mem, DuckDBStore)
+    mem_before = setting(mem.con)
+    with mem.memory_limit("300MB"):
+        assert setting(mem.con) == mem_before  # nowhere to spill: unchanged
+    mem.close()

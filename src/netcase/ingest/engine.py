@@ -9,8 +9,10 @@ of earlier files stay. A file no loader matches is reported as skipped.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +30,9 @@ from netcase.store import Store
 from netcase.store.duckdb import DuckDBStore
 
 QUARANTINE_COLUMNS = ("batch_id", "source_file", "row_number", "field", "reason", "value", "raw", "scope")
+# DuckDB's memory bound while ingesting (``DuckDBStore.memory_limit``): flat resident memory
+# whatever the size of the input. NETCASE_INGEST_MEMORY overrides it (e.g. "4GB").
+INGEST_MEMORY_LIMIT = os.environ.get("NETCASE_INGEST_MEMORY", "1GB")
 SKIP_NAMES = {"truth"}  # the synthetic world's answers are never read by the pipeline
 _BLOCK = 1 << 20
 
@@ -247,6 +252,25 @@ def ingest_paths(
     Files already loaded stay loaded when a later file fails: each file is its own batch.
     """
     report = IngestReport()
+    with ExitStack() as stack:
+        if isinstance(store, DuckDBStore):
+            stack.enter_context(store.memory_limit(INGEST_MEMORY_LIMIT))
+        _ingest_all(store, paths, loaders, report, on_file=on_file, on_rows=on_rows, stop_on_error=stop_on_error,
+                    now=now)
+    return report
+
+
+def _ingest_all(
+    store: Store,
+    paths: Iterable[Path],
+    loaders: LoaderSet,
+    report: IngestReport,
+    *,
+    on_file: Callable[[FileResult], None] | None,
+    on_rows: ProgressFn | None,
+    stop_on_error: bool,
+    now: datetime | None,
+) -> None:
     for path, root in discover(paths):
         source_file, loader = loaders.resolve(path, root)
         if loader is None:
@@ -265,4 +289,3 @@ def ingest_paths(
             on_file(res)
         if res.status == "failed" and stop_on_error:
             break
-    return report

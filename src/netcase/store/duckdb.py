@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,29 @@ class DuckDBStore(Store):
             for name in relations:
                 self.con.unregister(name)
         return int(row[0]) if row else 0
+
+    @contextmanager
+    def memory_limit(self, limit: str | None) -> Iterator[None]:
+        """DuckDB's ``memory_limit`` set to ``limit`` (e.g. ``"1GB"``) for a bulk write, then put back.
+
+        DuckDB's default (80 % of RAM) lets its buffer pool keep every block a long ingest writes,
+        so resident memory grows with the input; a bound makes it evict (a file database writes
+        them back to the file, or spills to its ``.tmp`` folder). An in-memory database has nowhere
+        to spill, so it keeps its setting, as does ``limit=None``.
+        """
+        if limit is None or self.url == ":memory:":
+            yield
+            return
+        before = self.con.execute("SELECT current_setting('memory_limit')").fetchone()
+        self.con.execute(f"SET memory_limit = '{limit}'")
+        try:
+            yield
+        finally:
+            # Back to the default if that is what it was (a value read back is rounded), else to it.
+            self.con.execute("RESET memory_limit")
+            now = self.con.execute("SELECT current_setting('memory_limit')").fetchone()
+            if before and before[0] and now != before:
+                self.con.execute(f"SET memory_limit = '{before[0]}'")
 
     def _begin(self) -> None:
         self.con.execute("BEGIN TRANSACTION")
