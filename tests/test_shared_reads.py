@@ -207,3 +207,25 @@ def test_api_reads_from_the_cache_are_still_audited(world: dict[str, Any]) -> No
     after = store.scalar("SELECT count(*) FROM audit_log WHERE action = 'read:network' AND object_id = ? "
                          "AND username = ?", (nid, u.username))
     assert after - before == 4
+
+
+def test_plan_from_the_snapshot_equals_the_plan_from_the_networks_own_read(world: dict[str, Any]) -> None:
+    from netcase.disrupt.plan import plan_disruption
+    from netcase.graph import network_corridors, network_graph, network_payments
+    from netcase.model.country import iso_alpha3
+
+    store = world["store"]
+    viewer = world["viewers"]["supervisor"]
+    nid = networks(store)[0]
+    for objective in ("connectivity", "capacity"):
+        g = network_graph(store, nid, viewer)
+        g.vs["country"] = [iso_alpha3(str(c)) if c else None for c in g.vs["country"]]
+        expected = plan_disruption(g, 3, objective=objective,  # type: ignore[arg-type]
+                                   corridors=network_corridors(store, nid, viewer) if objective == "capacity" else None,
+                                   payments=network_payments(store, nid, viewer)).to_dict(curves=True)
+        got = plain(services.network_plan(store, viewer, nid, budget=3, objective=objective))
+        want = plain(expected)
+        for plan in (got, want):  # how long each strategy took is not part of the answer
+            for strategy in plan["strategies"].values():
+                strategy.pop("seconds", None)
+        assert got == want, objective

@@ -413,19 +413,30 @@ def network_plan(store: Store, viewer: Viewer, network_id: str, *, budget: int =
                  objective: str = "connectivity") -> dict[str, Any]:
     """A disruption plan for one network from what the viewer may see (``plan_disruption``)."""
     _need("disrupt", "netcase.disrupt.plan", "networks", store)
+    from netcase.api.shared_reads import shared_reads
     from netcase.disrupt.plan import plan_disruption
-    from netcase.graph import network_corridors, network_graph, network_payments
+    from netcase.graph import network_payments
+    from netcase.graph.read import _members, _network_facts, corridors_of, network_exists
 
-    g = network_graph(store, network_id, viewer)
+    if not network_exists(store, network_id):
+        raise StageUnavailable("disrupt", "no members of this network are visible to you")
+    # The person graph and the members' links from the profile's graph held in memory (the same
+    # answer as the network's own read of them, without its passes over the statements).
+    snap = graph_snapshot(store, viewer, shared_reads(store).version(store))
+    rows = _members(store, network_id)
+    g = snap.network_graph_parts(rows)[0]
     if g.vcount() == 0:
         raise StageUnavailable("disrupt", "no members of this network are visible to you")
     # The planner's jurisdiction rules use ISO alpha-3 codes; the graph may carry alpha-2 codes
     # from older graph runs (FtM's country type), which would put every member "outside jurisdiction".
     g.vs["country"] = [iso_alpha3(str(c)) if c else None for c in g.vs["country"]]
-    corridors = network_corridors(store, network_id, viewer)
+    corridors = None
+    if objective == "capacity":
+        members = sorted(snap.visible([r["entity_id"] for r in rows]))
+        corridors = corridors_of(_network_facts(store, network_id, viewer), snap.member_links(members))
     payments = network_payments(store, network_id, viewer)
     plan = plan_disruption(g, budget, objective=objective,  # type: ignore[arg-type]
-                           corridors=corridors if objective == "capacity" else None, payments=payments)
+                           corridors=corridors, payments=payments)
     return plan.to_dict(curves=True)
 
 

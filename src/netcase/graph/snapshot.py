@@ -18,6 +18,7 @@ the answers computed from it, by the viewers of that profile only (``netcase.api
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 import igraph as ig
@@ -29,6 +30,7 @@ from netcase.access.viewer import Viewer
 from netcase.graph.config import GraphConfig
 from netcase.graph.load import Edges, NodeInfo, canonical_statements, fetch, load_edges, load_nodes
 from netcase.graph.project import factorize, is_value_node
+from netcase.graph.roles import MemberLinks
 from netcase.store import Store
 
 _FIELDS = ("src", "dst", "kind", "count", "last_seen", "sample")
@@ -73,6 +75,20 @@ class GraphSnapshot:
         reached = np.unique(np.concatenate([self._ends[0][first], self._ends[1][first]])) if len(first) else start
         both = np.union1d(first, self._links_of(np.setdiff1d(reached, start)))
         return Edges(*(getattr(self.edges, f)[both] for f in _FIELDS))
+
+    def member_links(self, members: list[str]) -> dict[str, MemberLinks]:
+        """``netcase.graph.read._member_links(members)`` (their one-hop links) from memory."""
+        start = np.array(sorted(self.code[m] for m in members if m in self.code), dtype=np.int64)
+        idx = self._links_of(start)
+        ms = set(members)
+        links: dict[str, MemberLinks] = defaultdict(MemberLinks)
+        e = self.edges
+        for s, d, k, n, sid in zip(e.src[idx], e.dst[idx], e.kind[idx], e.count[idx], e.sample[idx], strict=True):
+            if s in ms:
+                links[s].links.append((k, d, int(n), sid))
+            if d in ms:
+                links[d].links.append((k, s, int(n), sid))
+        return links
 
     def visible(self, ids: list[str]) -> set[str]:
         """The ids with a statement the viewer may read (``load_nodes(ids).schema``)."""
