@@ -264,8 +264,8 @@ _SNAPSHOTS: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
 _SNAPSHOT_LOCK = threading.Lock()
 _SNAPSHOT_FLIGHTS: dict[tuple[str, str, str], threading.Lock] = {}
 #: Whole-graph snapshots kept in memory (one per recently drawn profile; each is the profile's
-#: links and node info, tens of megabytes on the medium world).
-MAX_SNAPSHOTS = 3
+#: links and node info: 0.9 M links, about a gigabyte of Python objects on the medium world).
+MAX_SNAPSHOTS = 2
 
 
 def graph_snapshot(store: Store, viewer: Viewer, version: str) -> Any:
