@@ -229,3 +229,22 @@ def test_plan_from_the_snapshot_equals_the_plan_from_the_networks_own_read(world
             for strategy in plan["strategies"].values():
                 strategy.pop("seconds", None)
         assert got == want, objective
+
+
+def test_kept_answers_round_trip_through_the_table_on_both_stores(store: Store) -> None:
+    us = Viewer.local("u1", country="USA")
+    mx = Viewer.local("u2", country="MEX", roles=frozenset({"partner_liaison"}))
+    writer, reader = SharedReads(max_age=0), SharedReads(max_age=0)
+    version = writer.version(store)
+    answer = {"when": datetime(2026, 1, 2, 3, 4), "ids": {"b", "a"}, "n": 1}
+    writer.put_many(store, "network_detail", profile_of(us), version, {"N1": answer, "N2": None})
+    kept = reader.lookup(store, "network_detail", "N1", us)
+    assert kept is not None and kept.value == {"when": "2026-01-02T03:04:00", "ids": ["a", "b"], "n": 1}
+    assert json.loads(kept.text) == kept.value
+    assert reader.lookup(store, "network_detail", "N1", mx) is None
+    assert reader.lookup(store, "network_detail", "N1", us, version="another") is None
+    # A newer version replaces the profile's rows, never another profile's.
+    writer.put_many(store, "network_detail", profile_of(mx), version, {"N1": {"n": 2}})
+    writer.put_many(store, "network_detail", profile_of(us), "newer", {"N1": {"n": 3}})
+    rows = store.query("SELECT profile, version FROM read_cache ORDER BY profile, version")
+    assert sorted(rows) == sorted([(profile_of(mx), version), (profile_of(us), "newer")])
