@@ -147,7 +147,8 @@ def main() -> None:
         body.append("\nTimings (s): " + ", ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in sp.items()))
     body.append("\nMethod: organisation names on record link their members, collectors paid by three or more "
                 "people stay in the graph, Leiden with the constant Potts model (CPM, resolution 0.03) on each "
-                "connected component (docs/networks.md). \"Recorded\": members some agency recorded at least once "
+                "connected component, loosely attached parts split off and attached crews joined (conductance), "
+                "events tied to a network by a report or a vehicle (docs/networks.md). \"Recorded\": members some agency recorded at least once "
                 "(truth/records.csv); the others cannot be found by any method. Wall time is inflated by the "
                 "machine's load (load average beside it); CPU seconds are this process's.\n")
     body.append("\nTruth's order: organisations by 5·deaths + 3·sexual assaults + 2·kidnappings + extortions + "
