@@ -181,12 +181,13 @@ def test_warming_keeps_every_active_profile(world: dict[str, Any]) -> None:
 
 def test_new_data_is_seen_once_the_version_is_read_again(world: dict[str, Any]) -> None:
     store = world["store"]
-    cache = SharedReads(max_age=0.5)
+    cache = SharedReads(max_age=60)
     before = cache.version(store)
     store.execute("UPDATE sharing_agreements SET revoked_at = ? WHERE country = 'MEX'", (datetime(2026, 2, 1),))
     try:
         assert cache.version(store) == before  # read less than max_age ago
-        time.sleep(0.6)
+        time.sleep(0.05)
+        cache.max_age = 0.01  # now read longer ago than max_age
         assert cache.version(store) != before
     finally:
         store.execute("UPDATE sharing_agreements SET revoked_at = NULL WHERE country = 'MEX'")
