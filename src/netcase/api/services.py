@@ -264,7 +264,7 @@ _SNAPSHOTS: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
 _SNAPSHOT_LOCK = threading.Lock()
 _SNAPSHOT_FLIGHTS: dict[tuple[str, str, str], threading.Lock] = {}
 #: Whole-graph snapshots kept in memory (one per recently drawn profile; each is the profile's
-#: links and node info: 0.9 M links, about a gigabyte of Python objects on the medium world).
+#: links and node info: 0.9 M links, about 0.8 GB of Python objects on the medium world).
 MAX_SNAPSHOTS = 2
 
 
