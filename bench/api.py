@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 import warnings
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -152,7 +153,10 @@ def prepare(db: Path | str, clients: int) -> tuple[list[str], list[str], list[st
         people = [str(r[0]) for r in store.query(
             "SELECT DISTINCT coalesce(r.canonical_id, s.entity_id) FROM statements s LEFT JOIN resolved r "
             "ON r.entity_id = s.entity_id WHERE s.schema = 'Person' AND s.prop = 'name' AND NOT s.victim_sensitive "
-            "AND s.compartment IS NULL AND s.releasable_to LIKE '%,USA,%' ORDER BY 1 LIMIT 5000")]
+            "AND s.compartment IS NULL AND s.releasable_to LIKE '%,USA,%' "
+            # A minor's facts are for victim services only: the analyst's read of one is a 404.
+            "AND coalesce(r.canonical_id, s.entity_id) NOT IN (SELECT entity_id FROM protected_entities "
+            "WHERE kind = 'minor') ORDER BY 1 LIMIT 5000")]
         networks = [str(r[0]) for r in store.query("SELECT network_id FROM networks WHERE status = 'active'")]
     finally:
         store.close()
@@ -220,6 +224,7 @@ async def run_load(base: str, tokens: list[str], paths: list[str], seconds: floa
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     latencies: list[float] = []
     errors = 0
+    failures: Counter[str] = Counter()
     stop = time.perf_counter() + seconds
 
     async def client(token: str, seed: int) -> None:
@@ -230,10 +235,14 @@ async def run_load(base: str, tokens: list[str], paths: list[str], seconds: floa
             while time.perf_counter() < stop:
                 t0 = time.perf_counter()
                 try:
-                    status, _ = await asyncio.wait_for(conn.get(rnd.choice(paths)), timeout)
+                    path = rnd.choice(paths)
+                    status, _ = await asyncio.wait_for(conn.get(path), timeout)
                     ok = status == 200
-                except (TimeoutError, OSError, ConnectionError, asyncio.IncompleteReadError, ValueError):
+                    if not ok:
+                        failures[str(status)] += 1
+                except (TimeoutError, OSError, ConnectionError, asyncio.IncompleteReadError, ValueError) as exc:
                     ok = False
+                    failures[type(exc).__name__] += 1
                     await conn.close()
                 latencies.append((time.perf_counter() - t0) * 1000)
                 errors += int(not ok)
@@ -241,6 +250,8 @@ async def run_load(base: str, tokens: list[str], paths: list[str], seconds: floa
             await conn.close()
 
     await asyncio.gather(*(client(t, i) for i, t in enumerate(tokens)))
+    if failures:
+        print("errors by kind:", dict(failures), flush=True)
     return latencies, errors
 
 

@@ -249,10 +249,13 @@ def entity(store: Store, viewer: Viewer, entity_id: str) -> EntityView | None:
 _ENTITY_PG = (
     "WITH c AS (SELECT coalesce((SELECT canonical_id FROM resolved WHERE entity_id = ?), ?) AS cid), "
     "m AS (SELECT r.entity_id FROM resolved r JOIN c ON r.canonical_id = c.cid UNION SELECT cid FROM c) "
-    "SELECT s.*, m.entity_id AS _member, c.cid AS _canonical, "
-    "EXISTS (SELECT 1 FROM protected_entities p WHERE p.entity_id = m.entity_id AND p.kind = 'victim') AS _victim, "
-    "EXISTS (SELECT 1 FROM protected_entities p WHERE p.entity_id = m.entity_id AND p.kind = 'minor') AS _minor "
-    "FROM m CROSS JOIN c LEFT JOIN statements s ON s.entity_id = m.entity_id"
+    "SELECT s.*, m.entity_id AS _member, c.cid AS _canonical, coalesce(k.victim, false) AS _victim, "
+    "coalesce(k.minor, false) AS _minor "
+    "FROM m CROSS JOIN c "
+    # Per member through the primary key, not a hash of the whole table each read.
+    "LEFT JOIN LATERAL (SELECT bool_or(p.kind = 'victim') AS victim, bool_or(p.kind = 'minor') AS minor "
+    "FROM protected_entities p WHERE p.entity_id = m.entity_id) k ON true "
+    "LEFT JOIN statements s ON s.entity_id = m.entity_id"
 )
 
 
