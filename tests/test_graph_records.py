@@ -173,3 +173,24 @@ def test_small_group_mostly_tied_to_a_large_one_joins_it() -> None:
     assert set(out[crew]) == {out[0]}
     assert set(out[apart]) == {2}
     assert (merge_attached(g, memb, GraphConfig(merge_min_share=0.0)) == memb).all()
+
+
+def test_member_known_only_from_partner_police_is_a_recruiter_when_nothing_else_fires() -> None:
+    from netcase.graph.roles import MemberLinks, infer_roles
+
+    sub = ig.Graph(n=3, edges=[(0, 1), (1, 2), (0, 2)])
+    sub.vs["name"] = ["P1", "P2", "P3"]
+    sub.es["weight"] = [1.0, 1.0, 1.0]
+    links = {
+        "P1": MemberLinks(datasets={"partner_gtm": "s-gtm-1"}),
+        # Also in a CBP record: the partner report alone no longer says anything.
+        "P2": MemberLinks(datasets={"partner_mex": "s-mex-1", "cbp": "s-cbp-1"}),
+        # A recorded role outweighs where the person was recorded.
+        "P3": MemberLinks(reported=[("nc:reportedRole", "guide", "s-role")], datasets={"partner_hnd": "s-hnd"}),
+    }
+    roles = infer_roles(["P1", "P2", "P3"], sub, links, {}, {})
+    assert roles["P1"].role == "recruiter"
+    assert roles["P1"].evidence[0]["statements"] == ["s-gtm-1"]
+    assert "partner police" in roles["P1"].evidence[0]["rule"]
+    assert roles["P2"].role == "member"
+    assert roles["P3"].role == "guide"

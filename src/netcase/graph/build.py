@@ -165,6 +165,14 @@ def build_networks(
     for cid, prop, value, sid in zip(rep["cid"], rep["prop"], rep["value"], rep["id"], strict=True):
         if cid in all_members:
             links[cid].reported.append((prop, value, sid))
+    # Which datasets record each member (one statement id each), for the roles' last rule.
+    member_ids = sorted(all_members)
+    if member_ids:
+        cs, params = canonical_statements(viewer, "s.schema = 'Person' AND s.prop = 'name'", of=member_ids)
+        src = fetch(store, f"WITH cs AS ({cs}) SELECT cid, dataset, min(id) AS id FROM cs GROUP BY 1, 2", params)
+        for cid, dataset, sid in zip(src["cid"], src["dataset"], src["id"], strict=True):
+            if cid in all_members and dataset:
+                links[cid].datasets[dataset] = sid
 
     strength = np.asarray(proj.weights.sum(axis=1)).ravel()
     with store.transaction():

@@ -113,7 +113,8 @@ def canonical_statements(
     of: Sequence[str] | None = None, referring: bool = False,
 ) -> tuple[str, list[Any]]:
     """SQL of the viewer's statements with canonical ids: ``id, cid, schema, prop, prop_type, value,
-    vcid, observed`` (``vcid``: the canonical id of an entity-typed value, else the value).
+    vcid, observed, source_file, source_record, predicate, dataset`` (``vcid``: the canonical id of an
+    entity-typed value, else the value).
 
     ``of`` narrows to the statements of those canonical ids' mentions (and with ``referring`` to
     statements pointing at them) before anything else: give it whenever the ids are known, since
@@ -128,7 +129,7 @@ def canonical_statements(
     sql = (
         "SELECT s.id, coalesce(r.canonical_id, s.entity_id) AS cid, s.schema, s.prop, s.prop_type, "
         "s.value, CASE WHEN s.prop_type = 'entity' THEN coalesce(r2.canonical_id, s.value) "
-        "ELSE s.value END AS vcid, s.observed, s.source_file, s.source_record, s.predicate "
+        "ELSE s.value END AS vcid, s.observed, s.source_file, s.source_record, s.predicate, s.dataset "
         "FROM statements s LEFT JOIN resolved r ON r.entity_id = s.entity_id "
         "LEFT JOIN resolved r2 ON s.prop_type = 'entity' AND r2.entity_id = s.value "
         f"WHERE {cond}{extra}"

@@ -41,6 +41,8 @@ REPORTED: dict[str, str] = {
 _REPORTED_LONGEST_FIRST = tuple(sorted(REPORTED.items(), key=lambda kv: -len(kv[0])))
 CATEGORY_ROLE = {"GUIDE": "guide", "DRIVER": "driver", "LOOKOUT": "lookout"}
 REPORTED_WEIGHT = 1.0
+# Datasets of partner countries' police reports (ingest mappings partner_gtm, partner_mex, …).
+PARTNER_PREFIX = "partner_"
 REPORTED_CAP = 3
 
 
@@ -57,6 +59,7 @@ class MemberLinks:
 
     links: list[tuple[str, str, int, str]] = field(default_factory=list)
     reported: list[tuple[str, str, str]] = field(default_factory=list)  # (prop, value, statement id)
+    datasets: dict[str, str] = field(default_factory=dict)  # datasets recording the person -> a statement id
 
 
 def _add(scores: dict[str, float], ev: list[dict[str, Any]], role: str, w: float, rule: str,
@@ -188,6 +191,14 @@ def infer_roles(
                      f"betweenness {btw_norm[i]:.2f}", call_sids[:10])
             if s_rel < 0.25 and by["call"] and not (by["trip"] or by["vehicle"] or by["paid"] or by["stash"]):
                 _add(scores, ev, "lookout", 0.5, "peripheral; linked by calls only", call_sids[:10])
+        # 5. Nothing else on record: a member known only from partner police reports, with no
+        # operation, association or recorded role, is most often a recruiter (recruiters work
+        # where migrants set out and along the way, where partner police know them; the ones
+        # who cross, drive, hold houses or take payments show up in other records). Weak evidence,
+        # given only when no other rule fires.
+        if not scores and ml.datasets and all(d.startswith(PARTNER_PREFIX) for d in ml.datasets):
+            _add(scores, ev, "recruiter", 0.3, "known only from partner police reports ("
+                 + ", ".join(sorted(ml.datasets)) + "), no operation on record", list(ml.datasets.values()))
         if scores:
             role = max(sorted(scores), key=lambda r: scores[r])
             out[m] = RoleResult(role, round(scores[role], 3), ev)
