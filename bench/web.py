@@ -516,8 +516,8 @@ def main() -> None:
             warm_text = (f"The loads start once the server has warmed its page cache (`netcase.web.warm`, for "
                          f"{warmed['users']:.0f} users: {warmed['seconds']:.0f} s wall, "
                          f"{warmed['cpu_seconds']:.0f} CPU s of the warming thread), as users would find a server "
-                         "started before their working day; first loads of pages not warmed (searches, profiles, "
-                         "most network pages) are cold.")
+                         "started before their working day; first loads of pages not warmed (a new search, an entity "
+                         "profile, an investigation) are cold.")
         body = (f"Scale `{args.scale}`; {args.role} session; the menu's pages and the detail pages behind them, "
                  f"one first load then {args.repeat} loads each (a listing again and again; a detail page or a search "
                  f"over {args.distinct} different ones), one at a time over loopback (server time to the whole "
@@ -528,7 +528,8 @@ def main() -> None:
         write_section("web", "Web pages (bench/web.py)", body,
                       command=f"python bench/web.py --scale {args.scale} --role {args.role} --repeat {args.repeat} "
                               f"--distinct {args.distinct} --skip view"
-                              + (f" --warm-wait {args.warm_wait:.0f}" if args.warm_wait > 0 else ""))
+                              + (f" --warm-wait {args.warm_wait:.0f}" if args.warm_wait > 0 else "")
+                              + (f" --out {args.out}" if args.out else ""))
     if "view" not in skip:
         import json
 
