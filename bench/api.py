@@ -275,16 +275,26 @@ def process_cpu(pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def postgres_cpu() -> float:
-    """CPU seconds used so far by the machine's PostgreSQL processes (0 where none run)."""
+def server_backends(db: Path | str) -> list[int]:
+    """PostgreSQL backend processes of the server's sessions (``application_name`` netcase-serve)."""
+    if not str(db).startswith("postgres"):
+        return []
+    from netcase.store import open_store
+
+    store = open_store(str(db), migrate=False)
+    try:
+        return [int(r[0]) for r in store.query(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = 'netcase-serve'")]
+    finally:
+        store.close()
+
+
+def backends_cpu(pids: list[int]) -> float:
+    """CPU seconds used so far by the PostgreSQL backends ``pids`` (those still running)."""
     total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for pid in pids:
         try:
-            if Path(f"/proc/{entry.name}/comm").read_text().strip() != "postgres":
-                continue
-            fields = _stat(int(entry.name))
+            fields = _stat(pid)
         except (OSError, IndexError):
             continue
         total += int(fields[11]) + int(fields[12])
@@ -337,11 +347,12 @@ def main() -> None:
                 continue
             started = time.perf_counter()
             cpu0, client0, load0 = process_cpu(proc.pid), time.process_time(), os.getloadavg()[0]
-            pg0 = postgres_cpu()
+            backends = server_backends(db)
+            pg0 = backends_cpu(backends)
             lat, errors = asyncio.run(run_load(base, tokens, paths, args.seconds, args.timeout))
             wall = time.perf_counter() - started
             server_cpu, client_cpu = process_cpu(proc.pid) - cpu0, time.process_time() - client0
-            pg_cpu = postgres_cpu() - pg0
+            pg_cpu = backends_cpu(server_backends(db)) - pg0  # sessions opened during the load count from 0
             load = f"{load0:.1f} → {os.getloadavg()[0]:.1f}"
             rows.append((name, args.clients, len(lat), len(lat) / wall, pct(lat, 50), pct(lat, 95), pct(lat, 99),
                          errors, round(wall, 1), processes, round(server_cpu, 1),
@@ -359,7 +370,7 @@ def main() -> None:
             f"{'PostgreSQL' if str(db).startswith('postgres') else 'DuckDB'} store. Every read goes through the access "
             "policy and entity/network reads are written to the audit log. Goal: p95 ≤ 100 ms.\n\n"
             + "Server CPU is the `netcase serve` processes' user+system seconds during the workload (2 cores: at "
-            "most 2 × wall), also per request; PostgreSQL CPU the database server's processes'; client CPU the "
+            "most 2 × wall), also per request; PostgreSQL CPU the database backends serving the server's sessions; client CPU the "
             "load generator's; load is the 1-minute load average before → after (the "
             "machine is shared, so wall time is inflated while other jobs run).\n\n"
             + markdown_table(("workload", "clients", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors",

@@ -19,11 +19,22 @@ from netcase.store import Store, open_store
 SERVER_DUCKDB_THREADS = 1
 
 
+#: How the server's PostgreSQL sessions name themselves (``pg_stat_activity.application_name``), so
+#: an operator (or a benchmark) can tell them from the pipeline's.
+APPLICATION_NAME = "netcase-serve"
+
+
+def _named(url: str) -> str:
+    if not url.startswith(("postgresql://", "postgres://")) or "application_name=" in url:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}application_name={APPLICATION_NAME}"
+
+
 class StorePool:
     """Hands each thread its own open store; ``close`` closes them all."""
 
     def __init__(self, url: str, duckdb_threads: int | None = SERVER_DUCKDB_THREADS) -> None:
-        self.url = url
+        self.url = _named(url)
         self._duckdb_threads = duckdb_threads
         self._local = threading.local()
         self._lock = threading.Lock()
