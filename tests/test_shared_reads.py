@@ -249,3 +249,14 @@ def test_kept_answers_round_trip_through_the_table_on_both_stores(store: Store) 
     writer.put_many(store, "network_detail", profile_of(us), "newer", {"N1": {"n": 3}})
     rows = store.query("SELECT profile, version FROM read_cache ORDER BY profile, version")
     assert sorted(rows) == sorted([(profile_of(mx), version), (profile_of(us), "newer")])
+
+
+def test_new_priority_weights_are_not_answered_from_the_old_ones(world: dict[str, Any], tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    store = world["store"]
+    cache = SharedReads(max_age=0)
+    before = cache.version(store)
+    weights = tmp_path / "priority.toml"
+    weights.write_text("[weights]\npeople_moved = 1\n", encoding="utf-8")
+    monkeypatch.setenv("NETCASE_PRIORITY", str(weights))
+    assert cache.version(store) != before

@@ -14,7 +14,7 @@ where *profile* is a digest of the visibility key and *data version* a digest of
 and of ``FORMAT`` (bumped when the computation changes). An answer computed for one profile is
 never served to another; new data (an ingest, a resolution or network run, a case load, a
 sharing agreement recorded or revoked, a purge) changes the version, so the next read recomputes.
-The version is read from the store at most once a second per process (``max_age``: a dozen small
+The version (with the priority weights in force) is read from the store at most once a second per process (``max_age``: a dozen small
 queries, which would otherwise cost more than serving the kept answer), so new data is seen
 within a second.
 
@@ -50,6 +50,14 @@ log = logging.getLogger(__name__)
 #: Bumped whenever what is cached is computed differently, so persisted answers of older code are
 #: not served.
 FORMAT = "netreads-1"
+
+
+def _weights() -> str:
+    """The priority weights in force (packaged, or the task force's own file): a detail shows the
+    score they give, so new weights must not be answered from what the old ones computed."""
+    from netcase.assess.score import load_priority
+
+    return json.dumps(load_priority(), sort_keys=True, default=str)
 
 
 def profile_of(viewer: Viewer) -> str:
@@ -130,7 +138,7 @@ class SharedReads:
             return seen[1]
         if self._tables is None:
             self._tables = present_tables(store)
-        raw = repr((FORMAT, data_version(store, self._tables)))
+        raw = repr((FORMAT, data_version(store, self._tables), _weights()))
         digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
         self._version = (now, digest)
         return digest
