@@ -640,8 +640,9 @@ real networks, {args.long_evaluations // 4:,} on the synthetic ones up to 2,000 
 optimised order — how much better an order can be found with far more time. *Lower bound*: no removal
 order of the network has a smaller R (`r_lower_bound` in this script, networks up to 200 nodes). First,
 for every c the fewest removals that leave components of at most c nodes (an integer programme solved
-with HiGHS, {args.bound_seconds:g} CPU s each, at most 12 times that per network). Then the nested
-programme over the whole order (`chain_lower_bound`: the removal sets at which the largest component
+with HiGHS, {args.bound_seconds:g} CPU s each, at most 12 times that per network); for the first
+removals q = 1, 2, … the exact smallest largest component by branch and bound (`min_lcc`, at most
+{10 * args.bound_seconds:g} CPU s in all). Then the nested programme over the whole order (`chain_lower_bound`: the removal sets at which the largest component
 first drops to c nodes must be nested, the first ones as cuts; {args.chain_seconds:g} CPU s per network),
 whose optimum *is* the minimum R: "= optimum" marks a network where it was solved, so the bound is the
 best R any order can reach; "≤" marks a bound where some programme stopped at its time limit (still valid,
