@@ -257,7 +257,9 @@ def _warm_on_start(app: FastAPI) -> None:
                 yield state
             finally:
                 if warmer is not None:
-                    warmer.close()
+                    import asyncio
+
+                    await asyncio.to_thread(warmer.close)
 
     app.router.lifespan_context = lifespan
 

@@ -148,8 +148,12 @@ class Warmer:
     def start(self) -> None:
         self.thread.start()
 
-    def close(self) -> None:
+    def close(self, timeout: float = 30.0) -> None:
+        """Stop after the current computation and wait for it (at most ``timeout`` seconds), so the
+        app's shut-down does not close the store under a running query."""
         self.stop.set()
+        if self.thread.is_alive() and self.thread is not threading.current_thread():
+            self.thread.join(timeout)
 
     def _run(self) -> None:
         warmed: tuple[Any, ...] | None = None
