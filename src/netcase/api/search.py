@@ -19,14 +19,9 @@ from unidecode import unidecode
 
 from netcase.access.policy import statement_filter
 from netcase.access.viewer import Viewer
-from netcase.api import reads
+from netcase.api import reads, value_index
+from netcase.api.value_index import CODE_PROPS, CODE_TYPES, NAME_PROPS, NAME_TYPES
 from netcase.store import Store
-
-NAME_TYPES = ("name",)
-NAME_PROPS = ("name", "alias", "weakAlias", "previousName", "firstName", "lastName")
-CODE_TYPES = ("phone", "iban", "identifier", "email")
-CODE_PROPS = ("registrationNumber", "accountNumber", "iban", "passportNumber", "idNumber", "phone",
-              "email", "callerNumber", "receiverNumber", "number")
 
 
 def norm_name(text: str) -> str:
@@ -165,26 +160,37 @@ def search(store: Store, viewer: Viewer, index: SearchIndex, query: str, *, sche
     cands = index.candidates(store, query, limit=80)
     if not cands:
         return [], 0
-    cond, params = statement_filter(viewer, "s")
     values = sorted(cands)
     found: dict[str, tuple[float, set[str]]] = {}
-    for chunk in [values[i : i + 400] for i in range(0, len(values), 400)]:
-        marks = ", ".join("?" for _ in chunk)
-        extra = ""
-        args: list[Any] = [*chunk, *params]
-        if schema:
-            extra = " AND s.schema = ?"
-            args.append(schema)
-        rows = store.query(
+
+    def add(cid: str, value: str) -> None:
+        score, matched = found.get(cid, (0.0, set()))
+        matched.add(value)
+        found[cid] = (max(score, cands[value]), matched)
+
+    # Who carries each candidate value, by index; the statements are then read by entity and kept
+    # where the viewer may read them. A value carried by very many entities (a common name) is
+    # counted with one scan instead.
+    carriers = value_index.carriers(store, values)
+    common = sorted(v for v, ids in carriers.items() if len(ids) > reads.HUB_CARRIERS)
+    rare = [v for v in values if v in carriers and v not in common]
+    ids = sorted({e for v in rare for e in carriers[v]})
+    if ids:
+        rows = reads.read_members(store, viewer, ids, rare).rows
+        canon = reads.canonical_map(store, sorted({r["entity_id"] for r in rows}))
+        for r in rows:
+            if schema is None or r["schema"] == schema:
+                add(canon.get(r["entity_id"], r["entity_id"]), str(r["value"]))
+    if common:
+        cond, params = statement_filter(viewer, "s")
+        marks = ", ".join("?" for _ in common)
+        extra = " AND s.schema = ?" if schema else ""
+        for cid, value in store.query(
             f"SELECT DISTINCT coalesce(r.canonical_id, s.entity_id), s.value FROM statements s "
-            f"LEFT JOIN resolved r ON r.entity_id = s.entity_id "
-            f"WHERE s.value IN ({marks}) AND {cond}{extra}",
-            args,
-        )
-        for cid, value in rows:
-            score, matched = found.get(str(cid), (0.0, set()))
-            matched.add(str(value))
-            found[str(cid)] = (max(score, cands[str(value)]), matched)
+            f"LEFT JOIN resolved r ON r.entity_id = s.entity_id WHERE s.value IN ({marks}) AND {cond}{extra}",
+            [*common, *params, *([schema] if schema else [])],
+        ):
+            add(str(cid), str(value))
     ranked = sorted(found.items(), key=lambda kv: (-kv[1][0], kv[0]))
     total = len(ranked)
     page = ranked[offset : offset + limit]

@@ -1,8 +1,8 @@
-"""Which entities carry a linking value: the ``statement_values`` side index (migration 0043).
+"""Which entities carry a value: the ``statement_values`` side index (migrations 0043, 0044).
 
 A statement's value that links entities (a phone, an account, an identifier, an address, an
-e-mail, another entity's id in a relation record) is looked up here by index, instead of by a scan
-of every statement. The index says only *where to look*: callers read those entities' statements
+e-mail, another entity's id in a relation record) or that the search looks up (a name, an alias,
+an identifying code) is looked up here by index, instead of by a scan of every statement. The index says only *where to look*: callers read those entities' statements
 and apply the access policy to them, so a row left behind by a purge, or one the viewer may not
 read, reveals nothing.
 """
@@ -16,7 +16,18 @@ from netcase.store import Store
 
 #: FtM property types whose values link entities (``entity``: a relation record's pointer).
 LINK_VALUE_TYPES: tuple[str, ...] = ("entity", "phone", "email", "iban", "identifier", "address")
-_TYPES_SQL = ", ".join(f"'{t}'" for t in LINK_VALUE_TYPES)
+#: What the search looks values up by (``netcase.api.search``): names and identifying codes.
+NAME_TYPES: tuple[str, ...] = ("name",)
+NAME_PROPS: tuple[str, ...] = ("name", "alias", "weakAlias", "previousName", "firstName", "lastName")
+CODE_TYPES: tuple[str, ...] = ("phone", "iban", "identifier", "email")
+CODE_PROPS: tuple[str, ...] = ("registrationNumber", "accountNumber", "iban", "passportNumber", "idNumber", "phone",
+                               "email", "callerNumber", "receiverNumber", "number")
+INDEXED_TYPES: tuple[str, ...] = (*LINK_VALUE_TYPES, *NAME_TYPES)
+INDEXED_PROPS: tuple[str, ...] = (*NAME_PROPS, *CODE_PROPS)
+# The rows indexed: migrations 0043 and 0044 wrote the same condition for existing statements.
+_TYPES_LIST = ", ".join("'" + t + "'" for t in INDEXED_TYPES)
+_PROPS_LIST = ", ".join("'" + p + "'" for p in INDEXED_PROPS)
+_INDEXED_SQL = f"(prop_type IN ({_TYPES_LIST}) OR prop IN ({_PROPS_LIST}))"
 _CHUNK = 500
 
 
@@ -24,7 +35,7 @@ def add_batch(store: Store, batch_id: str) -> None:
     """Index the linking values of the statements of ``batch_id`` (inside its transaction)."""
     store.execute(
         f"INSERT INTO statement_values (value, prop_type, entity_id) SELECT DISTINCT value, prop_type, entity_id "
-        f"FROM statements WHERE batch_id = ? AND prop_type IN ({_TYPES_SQL})",
+        f"FROM statements WHERE batch_id = ? AND {_INDEXED_SQL}",
         (batch_id,),
     )
 
@@ -39,7 +50,7 @@ def refresh_entities(store: Store, entity_ids: Iterable[str]) -> None:
         store.execute(f"DELETE FROM statement_values WHERE entity_id IN ({marks})", chunk)
         store.execute(
             f"INSERT INTO statement_values (value, prop_type, entity_id) SELECT DISTINCT value, prop_type, entity_id "
-            f"FROM statements WHERE entity_id IN ({marks}) AND prop_type IN ({_TYPES_SQL})",
+            f"FROM statements WHERE entity_id IN ({marks}) AND {_INDEXED_SQL}",
             chunk,
         )
 
@@ -50,7 +61,7 @@ def rebuild(store: Store) -> int:
         store.execute("DELETE FROM statement_values")
         store.execute(
             f"INSERT INTO statement_values (value, prop_type, entity_id) SELECT DISTINCT value, prop_type, entity_id "
-            f"FROM statements WHERE prop_type IN ({_TYPES_SQL})"
+            f"FROM statements WHERE {_INDEXED_SQL}"
         )
         return int(store.scalar("SELECT count(*) FROM statement_values") or 0)
 
