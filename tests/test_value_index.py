@@ -62,3 +62,11 @@ def test_links_find_the_relation_records_pointing_at_a_person(ingested: Store) -
     view = reads.entity(ingested, analyst, str(person))
     assert view is not None
     assert any(ln.via_id == reads.canonical_id(ingested, str(record)) for ln in reads.links(ingested, analyst, view))
+
+
+def test_codes_containing_a_query_are_those_a_plain_loop_finds(ingested: Store) -> None:
+    index = SearchIndex()
+    idx = index._current(ingested)
+    queries = {key[-4:] for key in idx.code_keys[::97]} | {idx.code_keys[0], "664", "ZZZZ9"}
+    for q in queries:
+        assert idx.codes_containing(q) == [k for k in idx.code_keys if q in k]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,19 @@ class _Index:
     code_keys: list[str]
     tokens: list[str] = field(default_factory=list)  # the words of the name keys
     token_keys: dict[str, list[int]] = field(default_factory=dict)  # word → positions in name_keys
+    code_blob: str = ""  # the code keys joined by newlines, for a substring search in C
+    code_starts: list[int] = field(default_factory=list)  # where each code key starts in code_blob
+
+    def codes_containing(self, qc: str) -> list[str]:
+        """The code keys that contain ``qc`` (one ``str.find`` pass over all keys, not a Python loop)."""
+        found: list[str] = []
+        at = self.code_blob.find(qc)
+        while at >= 0:
+            i = bisect_right(self.code_starts, at) - 1
+            found.append(self.code_keys[i])
+            # Go on after this key: a key is reported once however often it holds the query.
+            at = self.code_blob.find(qc, self.code_starts[i + 1] if i + 1 < len(self.code_starts) else len(self.code_blob))
+        return found
 
     def name_candidates(self, qn: str) -> list[str]:
         """The name keys the fuzzy scorer needs to see for the normalised query ``qn``: those with a
@@ -99,8 +113,13 @@ class SearchIndex:
             for i, key in enumerate(name_keys):
                 for word in set(key.split()):
                     token_keys[word].append(i)
-            self._index = _Index(count, dict(names), name_keys, dict(codes), sorted(codes), sorted(token_keys),
-                                 dict(token_keys))
+            code_keys = sorted(codes)
+            starts, at = [], 0
+            for key in code_keys:
+                starts.append(at)
+                at += len(key) + 1
+            self._index = _Index(count, dict(names), name_keys, dict(codes), code_keys, sorted(token_keys),
+                                 dict(token_keys), "\n".join(code_keys), starts)
             return self._index
 
     def warm(self, store: Store) -> None:
@@ -112,7 +131,8 @@ class SearchIndex:
         idx = self._current(store)
         out: dict[str, float] = {}
         qn = norm_name(query)
-        if qn:
+        # A query without a letter (a phone, an account number) names nobody: no fuzzy name pass.
+        if qn and any(ch.isalpha() for ch in qn):
             matches = process.extract(qn, idx.name_candidates(qn), scorer=fuzz.WRatio, limit=limit, score_cutoff=80)
             for key, score, _ in matches:
                 # Token order and a typo or two are tolerated; a full-token match ranks first.
@@ -121,14 +141,9 @@ class SearchIndex:
                     out[raw] = max(out.get(raw, 0.0), float(score) + bonus)
         qc = norm_code(query)
         if len(qc) >= 4:
-            for key in idx.code_keys:
-                if qc == key:
-                    score = 110.0
-                elif qc in key:
-                    # A partial number (the last digits of a phone, part of a plate) still finds it.
-                    score = 90.0 + 10.0 * len(qc) / len(key)
-                else:
-                    continue
+            for key in idx.codes_containing(qc):
+                # A partial number (the last digits of a phone, part of a plate) still finds it.
+                score = 110.0 if qc == key else 90.0 + 10.0 * len(qc) / len(key)
                 for raw in idx.codes[key]:
                     out[raw] = max(out.get(raw, 0.0), score)
             if len(out) < limit and len(qc) >= 5:
@@ -154,6 +169,10 @@ class Hit:
                 "matched": self.matched, "protected": self.protected}
 
 
+#: At most this many candidate values are looked up through the index of values (see ``search``).
+INDEXED_VALUES = 30
+
+
 def search(store: Store, viewer: Viewer, index: SearchIndex, query: str, *, schema: str | None = None,
            limit: int = 20, offset: int = 0) -> tuple[list[Hit], int]:
     """Entities the viewer may see whose names or identifiers match ``query``; (page, total)."""
@@ -171,9 +190,14 @@ def search(store: Store, viewer: Viewer, index: SearchIndex, query: str, *, sche
     # Who carries each candidate value, by index; the statements are then read by entity and kept
     # where the viewer may read them. A value carried by very many entities (a common name) is
     # counted with one scan instead.
-    carriers = value_index.carriers(store, values)
-    common = sorted(v for v, ids in carriers.items() if len(ids) > reads.HUB_CARRIERS)
-    rare = [v for v in values if v in carriers and v not in common]
+    carriers = value_index.carriers(store, values) if len(values) <= INDEXED_VALUES else {}
+    ids = sorted({e for v in values for e in carriers.get(v, ())})
+    if len(values) > INDEXED_VALUES or len(ids) > reads.HUB_CARRIERS:
+        # Past a few dozen values or a few hundred carriers (a fuzzy name matching many names, a
+        # name shared by many people) one scan costs less than reading each carrier by index.
+        common, rare = values, []
+    else:
+        common, rare = [], [v for v in values if v in carriers]
     ids = sorted({e for v in rare for e in carriers[v]})
     if ids:
         rows = reads.read_members(store, viewer, ids, rare).rows
