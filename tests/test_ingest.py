@@ -534,3 +534,20 @@ def test_duckdb_appends_each_chunk_in_entity_order_and_the_same_rows_as_arrow(
         table = chunk.statements.to_arrow()
         arrow_rows.extend(zip(*(table.column(c).to_pylist() for c in STATEMENT_COLUMNS), strict=True))
     assert sorted(arrow_rows, key=repr) == sorted(stored, key=repr)
+
+
+def test_a_long_file_does_not_keep_its_chunks_arrow_tables_until_commit(duck: Store, tmp_path: Path) -> None:
+    """Memory stays flat within one file's transaction: a chunk's Arrow tables are freed once it
+    is appended (a view registered inside an open transaction would keep them until the commit)."""
+    import pyarrow as pa
+
+    rows = [cbp_row(i, last_name=f"APELLIDO{i}", phone=f"656-123-{1000 + i}") for i in range(1, 1201)]
+    path = write_csv(tmp_path / "world/cbp/encounters.csv", CBP_HEADER, rows)
+    loaders = LoaderSet([loader_for(m, TODAY, chunk_rows=40) for m in builtin_mappings()])
+    source_file, loader = loaders.resolve(path, tmp_path / "world")
+    assert loader is not None
+    live: list[int] = []
+    res = ingest_file(duck, path, source_file, loader, on_rows=lambda _f, _n: live.append(pa.total_allocated_bytes()))
+    assert res.status == "loaded" and len(live) == 30
+    # Thirty chunks of about 800 statements each: kept until commit they would add megabytes.
+    assert max(live[5:]) - live[5] < 256 * 1024, live
