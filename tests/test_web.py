@@ -188,7 +188,10 @@ def test_supervisor_network_view_graph_plan_and_trends(session: Any) -> None:
     p.fill("#time", "50")
     p.dispatch_event("#time", "input")
     # The slider's label follows at the next animation frame (a busy machine may take a while).
-    p.wait_for_function("document.getElementById('time-out').textContent !== 'all dates'", timeout=30_000)
+    # (Polled from here: a predicate evaluated in the page would need 'unsafe-eval', which the CSP forbids.)
+    from playwright.sync_api import expect
+
+    expect(p.locator("#time-out")).not_to_have_text("all dates", timeout=30_000)
     p.click("#plan-form button[type=submit]")
     p.wait_for_selector("#plan-targets table", timeout=300_000)
     ranked = p.locator("#plan-targets tbody tr").count()
