@@ -117,7 +117,7 @@ def start_server(db: Path | str, port: int, workers: int = 0) -> subprocess.Pope
     while time.time() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/login", timeout=2).status_code == 200:
-                settle(proc.pid)
+                settle(proc.pid, db)
                 return proc
         except httpx.HTTPError:
             time.sleep(0.3)
@@ -125,15 +125,19 @@ def start_server(db: Path | str, port: int, workers: int = 0) -> subprocess.Pope
     raise RuntimeError("the server did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
 
 
-def settle(pid: int, limit: float = 300.0) -> None:
+def settle(pid: int, db: Path | str, limit: float = 900.0) -> None:
     """Wait until the server has finished its start-up work (warming its caches, building the
-    search index): its processes use under a tenth of a core for two seconds running."""
+    search index): its processes, and on PostgreSQL its sessions' backends, use under a tenth of a
+    core for three seconds running."""
+    def used() -> float:
+        return process_cpu(pid) + backends_cpu(server_backends(db))
+
     deadline = time.time() + limit
     quiet = 0
-    last = process_cpu(pid)
-    while time.time() < deadline and quiet < 2:
+    last = used()
+    while time.time() < deadline and quiet < 3:
         time.sleep(1.0)
-        now = process_cpu(pid)
+        now = used()
         quiet = quiet + 1 if now - last < 0.1 else 0
         last = now
 

@@ -169,18 +169,23 @@ class SharedReads:
             return None
         group = (what, profile, version)
         if group not in self._preloaded:
-            # The first look in the table for this profile and version takes all its answers in
-            # one query (a new process would otherwise pay one query per object).
-            rows = store.query("SELECT object_id, payload FROM read_cache WHERE what = ? AND profile = ? "
-                               "AND version = ?", group)
             with self._lock:
-                self._preloaded.add(group)
-            for oid, text in rows:
-                self._remember((what, str(oid), profile, version), Entry(str(text).encode()))
+                flight = self._flights.setdefault(("preload", *group), threading.Lock())
+            # One thread loads a profile's answers; requests arriving meanwhile wait for it rather
+            # than each reading the same tens of megabytes again.
+            with flight:
+                if group not in self._preloaded:
+                    # The first look in the table for this profile and version takes all its answers
+                    # in one query (a new process would otherwise pay one query per object).
+                    rows = store.query("SELECT object_id, payload FROM read_cache WHERE what = ? AND profile = ? "
+                                       "AND version = ?", group)
+                    for oid, text in rows:
+                        self._remember((what, str(oid), profile, version), Entry(str(text).encode()))
+                    with self._lock:
+                        self.loaded += len(rows)
+                        self._preloaded.add(group)
             with self._lock:
-                self.loaded += len(rows)
-                entry = self._mem.get(key)
-            return entry
+                return self._mem.get(key)
         rows = store.query("SELECT payload FROM read_cache WHERE what = ? AND object_id = ? AND profile = ? "
                            "AND version = ?", (what, object_id, profile, version))
         if not rows:
