@@ -123,25 +123,38 @@ class SharedReads:
         self._tables: frozenset[str] | None = None
         self._has_table: bool | None = None
         self._version: tuple[float, str] | None = None
+        self._version_lock = threading.Lock()
         self._preloaded: set[tuple[str, str, str]] = set()
         self.hits = 0
         self.loaded = 0
         self.computed = 0
 
     def version(self, store: Store) -> str:
-        """The digest of the store's data version and ``FORMAT`` (re-read after ``max_age`` s)."""
+        """The digest of the store's data version and ``FORMAT`` (re-read after ``max_age`` s).
+
+        One thread re-reads it; requests arriving meanwhile use the version read before (a
+        dozen queries that cost PostgreSQL a fifth of a second would otherwise run once per
+        waiting request, every second)."""
         from netcase.web.cache import data_version, present_tables
 
-        now = time.monotonic()
         seen = self._version
-        if seen is not None and now - seen[0] < self.max_age:
+        if seen is not None and time.monotonic() - seen[0] < self.max_age:
             return seen[1]
-        if self._tables is None:
-            self._tables = present_tables(store)
-        raw = repr((FORMAT, data_version(store, self._tables), _weights()))
-        digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
-        self._version = (now, digest)
-        return digest
+        if not self._version_lock.acquire(blocking=seen is None):
+            assert seen is not None
+            return seen[1]
+        try:
+            seen = self._version
+            if seen is not None and time.monotonic() - seen[0] < self.max_age:
+                return seen[1]
+            if self._tables is None:
+                self._tables = present_tables(store)
+            raw = repr((FORMAT, data_version(store, self._tables), _weights()))
+            digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
+            self._version = (time.monotonic(), digest)
+            return digest
+        finally:
+            self._version_lock.release()
 
     def persisted(self, store: Store) -> bool:
         """Whether the store has the ``read_cache`` table (migrations run when a store is opened)."""
