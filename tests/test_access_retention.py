@@ -159,7 +159,7 @@ def test_retention_cli(intel: Store, store_url: str) -> None:
 
 
 def test_purged_phone_leaves_the_index_of_linking_values_and_the_kept_answers(intel: Store) -> None:
-    from netcase.api import value_index
+    from netcase.store import value_index
 
     insert_statements(intel, [statement_row("s9", "phone", "+5215559999", prop_type="phone", review_by=date(2026, 1, 1),
                                             statement_id="old-phone"),

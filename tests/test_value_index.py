@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from netcase.access.identity import viewer_for
-from netcase.api import reads, value_index
+from netcase.api import reads
 from netcase.api.search import SearchIndex, search
 from netcase.ingest.engine import ingest_paths
 from netcase.ingest.registry import default_loaders
-from netcase.store import Store, open_store
+from netcase.store import Store, open_store, value_index
 from netcase.web.demo import create_demo_users
 
 

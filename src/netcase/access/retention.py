@@ -166,7 +166,7 @@ def purge(
             (PURGED_VALUE, now, as_of),
         )
         # The API's index of linking values holds copies of values: the purged ones go too.
-        from netcase.api import value_index
+        from netcase.store import value_index
 
         value_index.refresh_entities(store, report.entity_ids)
         # Answers kept for sharing between viewers (migration 0060) may quote a purged value.

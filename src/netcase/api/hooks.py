@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from netcase.api import value_index
-from netcase.store import Store
+from netcase.store import Store, value_index
 
 
 def after_ingest(store: Store, batch_id: str) -> None:

@@ -19,8 +19,7 @@ from netcase.access import policy
 from netcase.access.policy import statement_filter
 from netcase.access.protected import sql_list
 from netcase.access.viewer import Viewer
-from netcase.api import value_index
-from netcase.store import Store
+from netcase.store import Store, value_index
 
 # Statement columns a person sees beside each fact: where it came from and how to handle it.
 STATEMENT_FIELDS = (

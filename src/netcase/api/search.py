@@ -23,9 +23,9 @@ from unidecode import unidecode
 
 from netcase.access.policy import statement_filter
 from netcase.access.viewer import Viewer
-from netcase.api import reads, value_index
-from netcase.api.value_index import CODE_PROPS, CODE_TYPES, NAME_PROPS, NAME_TYPES
-from netcase.store import Store
+from netcase.api import reads
+from netcase.store import Store, value_index
+from netcase.store.value_index import CODE_PROPS, CODE_TYPES, NAME_PROPS, NAME_TYPES
 
 
 def norm_name(text: str) -> str:
@@ -233,8 +233,7 @@ def search(store: Store, viewer: Viewer, index: SearchIndex, query: str, *, sche
         common, rare = values, []
     else:
         common, rare = [], [v for v in values if v in carriers]
-    ids = sorted({e for v in rare for e in carriers[v]})
-    if ids:
+    if rare and ids:
         rows = reads.read_members(store, viewer, ids, rare).rows
         canon = reads.canonical_map(store, sorted({r["entity_id"] for r in rows}))
         for r in rows:

@@ -3,7 +3,7 @@
 -- has this phone" and "which records point at this person", by index instead of a scan of every
 -- statement. Only a hint of where to look: readers fetch those entities' statements and apply the
 -- access policy to them, so a row left behind by a purge shows nothing. Kept by
--- netcase.api.hooks for each ingested file (netcase.api.value_index).
+-- netcase.api.hooks for each ingested file (netcase.store.value_index).
 CREATE TABLE statement_values (
     value VARCHAR NOT NULL,
     prop_type VARCHAR NOT NULL,
