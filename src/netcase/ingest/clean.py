@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Any
 
 import phonenumbers
 from followthemoney import registry
@@ -23,6 +24,7 @@ _SPACE = re.compile(r"\s+")
 _NOT_ALNUM = re.compile(r"[^0-9A-Za-z]")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_NOT_PHONE = re.compile(r"[^\d+]")
 CACHE_SIZE = 1 << 16
 
 
@@ -80,29 +82,29 @@ def clean_phone(raw: str, regions: tuple[str, ...], hint: str | None = None) -> 
     """
     if hint and regions[:1] != (hint,):
         regions = (hint, *[r for r in regions if r != hint])
-    digits = re.sub(r"[^\d+]", "", raw)
+    digits = _NOT_PHONE.sub("", raw)
     if len(digits.lstrip("+")) < 6:
         return None, "invalid phone number"
     if digits.startswith(("+521", "521")) and len(digits.lstrip("+")) == 13:
         # Mexico dropped the mobile "1" after +52 in 2019; old contact lists still carry it.
         digits = "+52" + digits.lstrip("+")[3:]
         raw = digits
+    fast = _fast_phone(digits, (hint,) if hint else ())
+    if fast is not None:
+        return fast, None
     attempts: list[tuple[str, str | None]] = []
     if digits.startswith("+"):
         attempts.append((digits, None))
     attempts.extend((raw, r.upper()) for r in regions)
     if not digits.startswith("+"):
         attempts.append(("+" + digits, None))
-    fast = _fast_phone(digits, (hint,) if hint else ())
-    if fast is not None:
-        return fast, None
     possible: str | None = None
     for text, region in attempts:
         try:
             parsed = phonenumbers.parse(text, region)
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_valid_number(parsed):
+        if is_valid_number(parsed):
             return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), None
         if possible is None and (
             phonenumbers.is_possible_number_with_reason(parsed) == phonenumbers.ValidationResult.IS_POSSIBLE
@@ -179,16 +181,111 @@ def _nanp_valid(national: str) -> bool:
     """``is_valid_number(parse("+1" + national))``, without the parse where it cannot differ.
 
     A ten-digit national number that starts with 2-9 parses to exactly (1, int(national)), with
-    no leading zero or national prefix to strip; building that number directly skips a third of
-    the cost (checked equal on 180,000 numbers). Anything else takes the full parse.
+    no leading zero or national prefix to strip, so its national significant number is the text
+    itself. Anything else takes the full parse.
     """
     if len(national) == 10 and national.isdigit() and national[0] in "23456789":
-        return bool(phonenumbers.is_valid_number(phonenumbers.PhoneNumber(country_code=1,
-                                                                          national_number=int(national))))
+        return is_valid_nsn(1, national)
     try:
-        return bool(phonenumbers.is_valid_number(phonenumbers.parse("+1" + national, None)))
+        return is_valid_number(phonenumbers.parse("+1" + national, None))
     except phonenumbers.NumberParseException:
         return False
+
+
+# -- phone validity without libphonenumber's per-call overhead ---------------------------------
+# ``phonenumbers.is_valid_number`` finds the number's region (for a calling code shared by
+# several regions, by leading digits or by validating against each region in turn) and then
+# tests the national number against up to eleven patterns of that region, one Python call and
+# one regex each. The same answer comes from two regexes per (region, length), built once from
+# the same metadata: the general description's pattern, and the alternation of every number
+# type's pattern that admits that length (a number is valid when its type is not UNKNOWN).
+
+# The number types ``_number_type_helper`` tries after the general description.
+_TYPE_DESCS = ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan",
+               "voicemail", "fixed_line")
+_Patterns = tuple[re.Pattern[str], re.Pattern[str]] | None
+_TYPE_PATTERNS: dict[tuple[int, int], _Patterns] = {}
+
+
+def _admits(desc: Any, length: int) -> bool:
+    """``_is_number_matching_desc`` short of the pattern: the description exists, admits the
+    length (an empty list of lengths admits any) and has a pattern."""
+    if desc is None:
+        return False
+    lengths = desc.possible_length
+    if len(lengths) > 0 and length not in lengths:
+        return False
+    return bool(desc.national_number_pattern)
+
+
+def _build_patterns(md: Any, length: int) -> _Patterns:
+    if not _admits(md.general_desc, length):
+        return None
+    descs = [getattr(md, name) for name in _TYPE_DESCS]
+    if not md.same_mobile_and_fixed_line_pattern:
+        descs.append(md.mobile)
+    alts = [d.national_number_pattern for d in descs if _admits(d, length)]
+    if not alts:
+        return None
+    return re.compile(md.general_desc.national_number_pattern), re.compile("|".join(f"(?:{a})" for a in alts))
+
+
+def _has_type(md: Any, nsn: str) -> bool:
+    """``_number_type_helper(nsn, md) != PhoneNumberType.UNKNOWN``."""
+    key = (id(md), len(nsn))
+    try:
+        pats = _TYPE_PATTERNS[key]
+    except KeyError:
+        pats = _TYPE_PATTERNS[key] = _build_patterns(md, len(nsn))
+    return pats is not None and pats[0].fullmatch(nsn) is not None and pats[1].fullmatch(nsn) is not None
+
+
+@lru_cache(maxsize=1024)
+def _calling_code_plan(cc: int) -> tuple[tuple[str, Any, re.Pattern[str] | None, Any], ...]:
+    """The regions of calling code ``cc`` in libphonenumber's order: (region, its metadata for
+    finding the region, its leading-digits pattern, its metadata for validating a number of
+    ``cc`` or None when such a number is never valid there)."""
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(cc)
+    if regions is None:
+        return ()
+    out = []
+    for region in regions:
+        geo = phonenumbers.PhoneMetadata.metadata_for_region(region.upper(), None)
+        lead = re.compile(geo.leading_digits) if geo is not None and geo.leading_digits is not None else None
+        md = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(cc, region.upper())
+        if md is not None and region != phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY and (
+            geo is None or cc != geo.country_code
+        ):
+            md = None
+        out.append((region, geo, lead, md))
+    return tuple(out)
+
+
+def is_valid_nsn(cc: int, nsn: str) -> bool:
+    """``phonenumbers.is_valid_number`` of the number with calling code ``cc`` and national
+    significant number ``nsn`` (digits, leading zeros included)."""
+    plan = _calling_code_plan(cc)
+    if not plan:
+        return False
+    if len(plan) == 1:
+        md = plan[0][3]
+        return md is not None and _has_type(md, nsn)
+    # ``region_code_for_number``: the first region whose leading digits match, or (for a region
+    # without them) for which the number is valid.
+    for _region, geo, lead, md in plan:
+        if geo is None:
+            continue
+        if lead is not None:
+            if lead.match(nsn):
+                return md is not None and _has_type(md, nsn)
+        elif _has_type(geo, nsn):
+            return md is not None and (md is geo or _has_type(md, nsn))
+    return False
+
+
+def is_valid_number(num: phonenumbers.PhoneNumber) -> bool:
+    """``phonenumbers.is_valid_number``, a few times faster (see ``is_valid_nsn``)."""
+    return is_valid_nsn(num.country_code or 0, phonenumbers.national_significant_number(num))
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -196,7 +293,7 @@ def region_hint(raw: str) -> str | None:
     """A dialing region from a country (``GTM``, ``gt``, ``Guatemala``) or an international phone number."""
     if not any(ch.isdigit() for ch in raw):
         return clean_country(raw)[0]
-    digits = re.sub(r"[^\d+]", "", raw)
+    digits = _NOT_PHONE.sub("", raw)
     if len(digits) < 8:
         return None
     try:
