@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -35,6 +36,7 @@ from netcase.ingest.mapping import (
 )
 from netcase.ingest.readers import (
     CHUNK_ROWS,
+    ArrowRow,
     ReadChunk,
     csv_header,
     file_is_empty,
@@ -159,7 +161,9 @@ class ChunkEvaluator:
         self.src_codes: dict[tuple[str, str, str, str, bool], int] = {}
         self.cleaners: dict[int, Cleaner] = {}
         self.caches: dict[int, dict[Any, tuple[str | None, str | None]]] = {}
-        self.columns: dict[str, tuple[str, ...]] | None = None
+        self.columns: AbcMapping[str, Sequence[Any]] | None = None
+        self.arrow: dict[str, pa.Array] | None = None  # the chunk's columns, for a block Arrow parsed
+        self.n_rows = 0
         self.arrow_columns: dict[str, pa.Array] = {}
         self.link_targets = {s.entity for e in mapping.entities for s in e.links()}
         self.getters: dict[int, Callable[[Chain, tuple[int, ...]], Any]] = {}
@@ -198,17 +202,23 @@ class ChunkEvaluator:
 
     def _evaluate(self, rc: ReadChunk) -> Chunk:
         m = self.m
-        rows = rc.rows
-        n = len(rows)
         rejected: list[Rejected] = list(rc.rejected)
         bad: set[int] = set()
-        chains: list[Chain] = [(r,) for _, r in rows]
-        lines = [ln for ln, _ in rows]
+        self.arrow = rc.arrow
+        chains: list[Chain]
+        if rc.arrow is not None:
+            # An Arrow block: rows are views on its columns, built into dicts only if asked.
+            cols = rc.columns
+            chains = [(ArrowRow(cols, i),) for i in range(rc.n_rows)]  # type: ignore[arg-type, misc]
+        else:
+            chains = [(r,) for _, r in rc.rows]
+        n = self.n_rows = len(chains)
+        lines = rc.lines()
 
         def reject_row(pos: int, fld: str | None, reason: str, value: str | None = None) -> None:
             if pos not in bad:
                 bad.add(pos)
-                rejected.append(Rejected(lines[pos], fld, reason, value=value, raw=_raw(rows[pos][1]), scope="row"))
+                rejected.append(Rejected(lines[pos], fld, reason, value=value, raw=_raw(chains[pos][0]), scope="row"))
 
         # Row-level: record id, marking, compartment, 28 CFR 23 fields, observed date.
         rec_ids: list[str | None] = [None] * n
@@ -237,8 +247,13 @@ class ChunkEvaluator:
             items = self._frame(ent.each, frames)
             if ent.when:
                 for cond in ent.when:
-                    col = self._plain_column(cond.field, items)
-                    if col is not None and not cond.values:
+                    acol = self._plain_arrow(cond.field, items) if not cond.values else None
+                    col = self._plain_column(cond.field, items) if acol is None else None
+                    if acol is not None:
+                        # CSV text is never null: present means not empty.
+                        keep = np.flatnonzero(pc.not_equal(acol, "").to_numpy(zero_copy_only=False)).tolist()
+                        items = [items[k] for k in keep]
+                    elif col is not None and not cond.values:
                         items = [it for it, v in zip(items, col, strict=True) if v]
                     else:
                         test = cond.predicate()
@@ -285,8 +300,8 @@ class ChunkEvaluator:
             srec_text = [sr or "" for sr in srecs]
             pending.append((ent, items, eids, srec_text, ent_obs, vals, exists))
 
-        cols = self._emit(pending, bad, row_ctx)
-        return Chunk(statements=cols, rejected=rejected, rows_read=rc.count, rows_accepted=n - len(bad))
+        stmts = self._emit(pending, bad, row_ctx)
+        return Chunk(statements=stmts, rejected=rejected, rows_read=rc.count, rows_accepted=n - len(bad))
 
     def _row_contexts(self, chains: list[Chain], reject_row: Callable[..., None]) -> list[RowCtx]:
         m = self.m
@@ -442,13 +457,19 @@ class ChunkEvaluator:
         col: Any = None
         if s.template is not None and s.split is None:
             col = self._template_arrow(s.template, items)
+        elif s.field is not None and s.split is None:
+            col = self._plain_arrow(s.field, items)
         if col is None:
             col = self._raw_column(s, items)
         hget = s.country_field.getter() if s.country_field is not None else None
         if s.split is None and (self.columns is not None or all(v is None or type(v) is str for v in col)):
             hints = None
             if hget is not None:
-                hcol = self._plain_column(s.country_field, items) if s.country_field is not None else None
+                hcol: Any = None
+                if s.country_field is not None:
+                    hcol = self._plain_arrow(s.country_field, items)
+                    if hcol is None:
+                        hcol = self._plain_column(s.country_field, items)
                 hints = hcol if hcol is not None else [hget(it[2]) for it in items]
             self._clean_column(s, col, hints, lines, items, rejected, reject_row, vals)
             return
@@ -507,6 +528,16 @@ class ChunkEvaluator:
         col = cols[fp.keys[0]]
         return list(col) if len(items) == len(col) else [col[it[0]] for it in items]
 
+    def _plain_arrow(self, fp: FieldPath, items: list[Item]) -> pa.Array | None:
+        """``_plain_column`` as Arrow, for a block Arrow parsed (no Python values built)."""
+        arrow = self.arrow
+        if arrow is None or len(fp.keys) != 1 or fp.keys[0] not in arrow or (items and items[0][1]):
+            return None
+        col = arrow[fp.keys[0]]
+        if len(items) == self.n_rows:
+            return col
+        return col.take(pa.array([it[0] for it in items], type=pa.int64()))
+
     def _template_column(self, tpl: Template, items: list[Item], *, collapse_blanks: bool) -> list[str | None] | None:
         """A template rendered column-wise over CSV columns; None where that does not apply."""
         cols = self.columns
@@ -522,7 +553,7 @@ class ChunkEvaluator:
                 names.append(part.keys[0])
             else:
                 return None
-        full = len(items) == len(next(iter(cols.values()), ()))
+        full = len(items) == self.n_rows
         picked = [cols[n] if full else [cols[n][it[0]] for it in items] for n in names]
         form = "".join(fmt).format
         if collapse_blanks:
@@ -549,8 +580,7 @@ class ChunkEvaluator:
                 return None
         if not any(isinstance(p, pa.Array) for p in parts):
             return None
-        n_rows = len(next(iter(cols.values()), ()))
-        if len(items) != n_rows:
+        if len(items) != self.n_rows:
             take = pa.array([it[0] for it in items], type=pa.int64())
             parts = [p.take(take) if isinstance(p, pa.Array) else p for p in parts]
         joined = pc.binary_join_element_wise(*parts, "")
@@ -560,6 +590,8 @@ class ChunkEvaluator:
 
     def _arrow_column(self, name: str) -> pa.Array:
         """A CSV column of the chunk as an Arrow array (converted once per chunk)."""
+        if self.arrow is not None:
+            return self.arrow[name]
         got = self.arrow_columns.get(name)
         if got is None:
             assert self.columns is not None
@@ -826,9 +858,11 @@ def _field_name(s: Source) -> str:
     return s.key
 
 
-def _raw(row: dict[str, Any]) -> str:
+def _raw(row: AbcMapping[str, Any]) -> str:
     import json
 
+    if isinstance(row, ArrowRow):
+        row = row.to_dict()
     return json.dumps(row, ensure_ascii=False, default=str)[:2000]
 
 

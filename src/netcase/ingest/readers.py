@@ -12,8 +12,7 @@ import codecs
 import csv
 import io
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -50,18 +49,120 @@ def detect_encoding(path: Path) -> str:
     return "utf-8"
 
 
-@dataclass
 class ReadChunk:
-    """Parsed rows of one chunk and the rows that could not be parsed."""
+    """Parsed rows of one chunk and the rows that could not be parsed.
 
-    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    rejected: list[Rejected] = field(default_factory=list)
-    # CSV only: the same rows column-wise (column name → values in row order), for fast paths.
-    columns: dict[str, tuple[str, ...]] | None = None
+    ``rows`` are ``(line number, record)`` pairs; for CSV, ``columns`` are the same rows
+    column-wise (column name → values in row order), for fast paths. A block Arrow parsed keeps
+    its columns as Arrow arrays (``arrow``) and builds Python values only for what is asked:
+    ``rows`` on first use, a column of ``columns`` when it is read (``row`` views a row without
+    building it).
+    """
+
+    def __init__(self, rows: list[tuple[int, dict[str, Any]]] | None = None, rejected: list[Rejected] | None = None,
+                 columns: dict[str, tuple[str, ...]] | None = None, *, arrow: dict[str, pa.Array] | None = None,
+                 first_line: int = 0) -> None:
+        self._rows = rows if rows is not None or arrow is not None else []
+        self.rejected: list[Rejected] = rejected if rejected is not None else []
+        self.arrow = arrow
+        self.first_line = first_line  # Arrow blocks: the line number of the first row
+        self._columns: Mapping[str, Sequence[Any]] | None = columns
+        if arrow is not None:
+            self._columns = _LazyColumns(arrow)
+            self.n_rows = len(next(iter(arrow.values()))) if arrow else 0
+
+    @property
+    def rows(self) -> list[tuple[int, dict[str, Any]]]:
+        if self._rows is None:
+            cols = self.columns
+            assert cols is not None
+            keys = list(cols)
+            records = zip(*(cols[k] for k in keys), strict=True) if keys else iter(())
+            line = self.first_line
+            self._rows = [(line + i, dict(zip(keys, rec, strict=True))) for i, rec in enumerate(records)]
+        return self._rows
+
+    @rows.setter
+    def rows(self, value: list[tuple[int, dict[str, Any]]]) -> None:
+        self._rows = value
+
+    @property
+    def columns(self) -> Mapping[str, Sequence[Any]] | None:
+        return self._columns
+
+    @columns.setter
+    def columns(self, value: Mapping[str, Sequence[Any]] | None) -> None:
+        self._columns = value
 
     @property
     def count(self) -> int:
-        return len(self.rows) + len(self.rejected)
+        n = self.n_rows if self._rows is None else len(self._rows)
+        return n + len(self.rejected)
+
+    def lines(self) -> list[int]:
+        """The line number of each row."""
+        if self._rows is None:
+            return list(range(self.first_line, self.first_line + self.n_rows))
+        return [ln for ln, _ in self._rows]
+
+    def row(self, i: int) -> Any:
+        """Row ``i`` as a read-only mapping; for an Arrow block, a view that builds nothing."""
+        if self._rows is None:
+            return ArrowRow(self.columns, i)  # type: ignore[arg-type]
+        return self._rows[i][1]
+
+
+class _LazyColumns(Mapping[str, Sequence[Any]]):
+    """Arrow columns as Python tuples, each converted on first use."""
+
+    def __init__(self, arrow: dict[str, pa.Array]) -> None:
+        self.arrow = arrow
+        self._py: dict[str, tuple[Any, ...]] = {}
+
+    def __getitem__(self, key: str) -> tuple[Any, ...]:
+        got = self._py.get(key)
+        if got is None:
+            got = self._py[key] = tuple(self.arrow[key].to_pylist())
+        return got
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.arrow
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.arrow)
+
+    def __len__(self) -> int:
+        return len(self.arrow)
+
+
+class ArrowRow(Mapping[str, Any]):
+    """One row of an Arrow block, read through its (lazily converted) columns."""
+
+    __slots__ = ("_cols", "_i")
+
+    def __init__(self, cols: _LazyColumns, i: int) -> None:
+        self._cols = cols
+        self._i = i
+
+    def __getitem__(self, key: str) -> Any:
+        return self._cols[key][self._i]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key in self._cols.arrow:
+            return self._cols[key][self._i]
+        return default
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._cols.arrow
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._cols.arrow)
+
+    def __len__(self) -> int:
+        return len(self._cols.arrow)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: self._cols[k][self._i] for k in self._cols.arrow}
 
 
 def _open_text(path: Path, encoding: str) -> io.TextIOWrapper:
@@ -174,11 +275,7 @@ def _arrow_block(
     if invalid or table.num_rows != n_lines:
         return None
     cols = {h: table.column(i).combine_chunks() for i, h in enumerate(header)}
-    py = {h: tuple(c.to_pylist()) for h, c in cols.items()}
-    keys = list(py)
-    records = zip(*py.values(), strict=True) if py else iter(())
-    rows = [(line + 1 + i, dict(zip(keys, rec, strict=True))) for i, rec in enumerate(records)]
-    return ReadChunk(rows=rows, columns=py)
+    return ReadChunk(arrow=cols, first_line=line + 1)
 
 
 def _python_block(
