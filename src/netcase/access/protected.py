@@ -36,17 +36,22 @@ FLAG_WHERE: dict[str, str] = {
 }
 
 
-def flagged_sql(kind: str, extra_where: str = "") -> str:
+def flagged_sql(kind: str, extra_where: str = "", source: str = "statements") -> str:
     """SQL (no parameters unless ``extra_where`` has some) selecting the entity ids of ``kind``
-    as the rules define them, straight from the statements: the definition ``refresh`` stores."""
+    as the rules define them, straight from the statements (or ``source``, a relation with their
+    ``entity_id``, ``prop`` and ``value``): the definition ``refresh`` stores."""
     where = FLAG_WHERE[kind] + (f" AND ({extra_where})" if extra_where else "")
     return (
-        f"SELECT p.entity_id FROM statements p WHERE {where}"
-        f" UNION SELECT r2.entity_id FROM statements p JOIN resolved r1 ON r1.entity_id = p.entity_id"
+        f"SELECT p.entity_id FROM {source} p WHERE {where}"
+        f" UNION SELECT r2.entity_id FROM {source} p JOIN resolved r1 ON r1.entity_id = p.entity_id"
         f" JOIN resolved r2 ON r2.canonical_id = r1.canonical_id WHERE {where}"
-        f" UNION SELECT r1.canonical_id FROM statements p JOIN resolved r1 ON r1.entity_id = p.entity_id"
+        f" UNION SELECT r1.canonical_id FROM {source} p JOIN resolved r1 ON r1.entity_id = p.entity_id"
         f" WHERE {where}"
     )
+
+
+# Every property a flag rule reads.
+FLAG_PROPS: tuple[str, ...] = tuple(sorted({MINOR_PROP, *(prop for prop, _ in VICTIM_MARKERS)}))
 
 
 def protected_set_sql(kind: str) -> str:
@@ -72,14 +77,18 @@ def refresh(store: Store) -> int:
 def add_batch(store: Store, batch_id: str) -> int:
     """Add the entities flagged by the statements of ``batch_id``; returns rows added."""
     before = int(store.scalar("SELECT count(*) FROM protected_entities") or 0)
+    # The batch's flag statements are found first, the store's way (``batch_statements_sql``).
+    batch, params = store.batch_statements_sql(batch_id)
+    batch_flags = (f"WITH bf AS MATERIALIZED (SELECT entity_id, prop, value FROM {batch} b"
+                   f" WHERE prop IN ({sql_list(FLAG_PROPS)})) ")
     with store.transaction():
         for kind in KINDS:
             store.execute(
-                f"INSERT INTO protected_entities (entity_id, kind) SELECT DISTINCT f.entity_id, '{kind}'"
-                f" FROM ({flagged_sql(kind, 'p.batch_id = ?')}) f"
+                f"INSERT INTO protected_entities (entity_id, kind) {batch_flags}SELECT DISTINCT f.entity_id, '{kind}'"
+                f" FROM ({flagged_sql(kind, source='bf')}) f"
                 f" WHERE NOT EXISTS (SELECT 1 FROM protected_entities x WHERE x.entity_id = f.entity_id"
                 f" AND x.kind = '{kind}')",
-                (batch_id, batch_id, batch_id),
+                params,
             )
         return int(store.scalar("SELECT count(*) FROM protected_entities") or 0) - before
 

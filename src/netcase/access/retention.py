@@ -161,7 +161,7 @@ def purge(
         store.insert_rows("purges", ("statement_id", "entity_id", "purged_on", "purged_at", "by_user", "reason"),
                           purge_rows)
         store.execute(
-            "UPDATE statements SET value = ?, original_value = NULL"
+            f"UPDATE {store.facts_table} SET value = ?, original_value = NULL"
             " WHERE id IN (SELECT statement_id FROM purges WHERE purged_at = ? AND purged_on = ?)",
             (PURGED_VALUE, now, as_of),
         )

@@ -64,7 +64,7 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def by_entity_sql(ids_marks: str, fields: str = "*") -> str:
+def by_entity_sql(store: Store, ids_marks: str, fields: str = "*") -> str:
     """A ``WITH s AS MATERIALIZED (…)`` prefix: the statements of some entity ids, found first.
 
     DuckDB uses its ART index on ``statements.entity_id`` only for a scan whose filters are all on
@@ -73,7 +73,7 @@ def by_entity_sql(ids_marks: str, fields: str = "*") -> str:
     filter (the policy's ``statement_filter``, written against alias ``s``) applies to those rows.
     PostgreSQL plans both forms with its own index.
     """
-    return f"WITH s AS MATERIALIZED (SELECT {fields} FROM statements WHERE entity_id IN ({ids_marks})) "
+    return store.entity_statements_cte(ids_marks, fields)
 
 
 @dataclass
@@ -102,10 +102,10 @@ def read_members(store: Store, viewer: Viewer, ids: list[str], values: list[str]
     for chunk in _chunks(sorted(set(ids)), 500):
         marks = ", ".join("?" for _ in chunk)
         if values:
-            rows.extend(store.query_dicts(f"{by_entity_sql(marks)}SELECT * FROM s WHERE s.value IN ({vmarks})",
+            rows.extend(store.query_dicts(f"{by_entity_sql(store, marks)}SELECT * FROM s WHERE s.value IN ({vmarks})",
                                           [*chunk, *values]))
         else:
-            rows.extend(store.query_dicts(f"SELECT * FROM statements WHERE entity_id IN ({marks})", chunk))
+            rows.extend(store.query_dicts(f"{by_entity_sql(store, marks)}SELECT * FROM s", chunk))
         kinds.extend(store.query(f"SELECT entity_id, kind FROM protected_entities WHERE entity_id IN ({marks})",
                                  chunk))
     victims = {str(e) for e, k in kinds if k == "victim"}
@@ -153,7 +153,7 @@ def flagged(store: Store, ids: list[str]) -> tuple[set[str], set[str]]:
     for chunk in _chunks(sorted(set(ids)), 500):
         marks = ", ".join("?" for _ in chunk)
         for eid, prop, value in store.query(
-            f"{by_entity_sql(marks, 'entity_id, prop, value')}SELECT entity_id, prop, value FROM s "
+            f"{by_entity_sql(store, marks, 'entity_id, prop, value')}SELECT entity_id, prop, value FROM s "
             f"WHERE prop IN ({sql_list(FLAG_PROPS)})",
             chunk,
         ):

@@ -165,14 +165,15 @@ def _touching(
     """
     vis, vparams = statement_filter(viewer, "s")
     cols = "s.id, s.entity_id, s.schema, s.prop, s.value, s.source_file, s.agency, s.batch_id"
-    in_batch, bparams = ("s.batch_id = ? AND ", [batch_id]) if batch_id is not None else ("", [])
+    src, bparams = store.batch_statements_sql(batch_id) if batch_id is not None else ("statements", [])
+    in_batch = ""
     if kind == "phone":
-        return store.query_dicts(f"SELECT {cols} FROM statements s WHERE {in_batch}s.prop_type = 'phone' "
+        return store.query_dicts(f"SELECT {cols} FROM {src} s WHERE {in_batch}s.prop_type = 'phone' "
                                  f"AND s.value = ? AND {vis}", [*bparams, value, *vparams])
     if kind in _IDENTIFIER_PROPS:
         props = _IDENTIFIER_PROPS[kind]
         marks = ", ".join("?" for _ in props)
-        rows = store.query_dicts(f"SELECT {cols} FROM statements s WHERE {in_batch}s.prop IN ({marks}) AND {vis}",
+        rows = store.query_dicts(f"SELECT {cols} FROM {src} s WHERE {in_batch}s.prop IN ({marks}) AND {vis}",
                                  [*bparams, *props, *vparams])
         return [r for r in rows if normalize_token(r["value"]) == value]
     if family is None:
@@ -182,7 +183,7 @@ def _touching(
         return []
     marks = ", ".join("?" for _ in members)
     return store.query_dicts(
-        f"SELECT {cols} FROM statements s WHERE {in_batch}(s.entity_id IN ({marks}) OR (s.prop_type = 'entity' "
+        f"SELECT {cols} FROM {src} s WHERE {in_batch}(s.entity_id IN ({marks}) OR (s.prop_type = 'entity' "
         f"AND s.value IN ({marks}))) AND {vis}", [*bparams, *members, *members, *vparams])
 
 
@@ -306,24 +307,25 @@ def _candidates(store: Store, viewer: Viewer, batch_id: str | None, watches: lis
     ``watches``: a few scans for all of one user's watches together, whatever their number."""
     rows: dict[str, dict[str, Any]] = {}
     vis, vparams = statement_filter(viewer, "s")
-    in_batch, bparams = ("s.batch_id = ? AND ", [batch_id]) if batch_id is not None else ("", [])
-    in_batch = f"{vis} AND {in_batch}"
-    bparams = [*vparams, *bparams]
+    # Only the batch's statements, read the store's way; their parameters come first.
+    src, sparams = store.batch_statements_sql(batch_id) if batch_id is not None else ("statements", [])
+    in_batch = f"{vis} AND "
+    bparams = [*sparams, *vparams]
     phones = sorted({w.value for w in watches if w.kind == "phone"})
     if phones:
-        for r in store.query_dicts(f"SELECT {_COLS} FROM statements s WHERE {in_batch}s.prop_type = 'phone' "
+        for r in store.query_dicts(f"SELECT {_COLS} FROM {src} s WHERE {in_batch}s.prop_type = 'phone' "
                                    f"AND {_in_array('s.value')}", [*bparams, phones]):
             rows[r["id"]] = r
     props = sorted({p for w in watches for p in _IDENTIFIER_PROPS.get(w.kind, ())})
     if props:
         marks = ", ".join("?" for _ in props)
-        for r in store.query_dicts(f"SELECT {_COLS} FROM statements s WHERE {in_batch}s.prop IN ({marks})",
+        for r in store.query_dicts(f"SELECT {_COLS} FROM {src} s WHERE {in_batch}s.prop IN ({marks})",
                                    [*bparams, *props]):
             rows[r["id"]] = r
     members = sorted(set().union(*families.values())) if families else []
     if members:
         for r in store.query_dicts(
-                f"SELECT {_COLS} FROM statements s WHERE {in_batch}({_in_array('s.entity_id')} OR "
+                f"SELECT {_COLS} FROM {src} s WHERE {in_batch}({_in_array('s.entity_id')} OR "
                 f"(s.prop_type = 'entity' AND {_in_array('s.value')}))", [*bparams, members, members]):
             rows[r["id"]] = r
     return list(rows.values())

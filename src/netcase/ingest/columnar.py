@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from netcase.model.statement import STATEMENT_COLUMNS, Provenance
@@ -86,6 +87,39 @@ FROM f JOIN a ON a.item = f.item JOIN {p}srcs s ON s.src = f.src {ctx_join}
 """
 
 
+def fact_sql(prefix: str = "") -> str:
+    """The query that turns the chunk's tables into DuckDB's narrow facts (migration 0070):
+    ``FACT_COLUMNS`` then ``label``, ordered by entity id (see ``StatementSet.query``).
+
+    Entity and statement ids are the same texts ``statement_sql`` makes; the ``facts`` table carries
+    each fact's ``label`` (``StatementSet.labelled``), which stands for every column a fact shares
+    with others (schema, property, provenance, handling).
+    """
+    entity_text = (f"concat($ds, {SEP}, i.srec, {SEP}, e.ekey, "
+                   f"CASE WHEN i.idx IS NULL THEN '' ELSE {SEP} || i.idx END)")
+    statement_text = f"concat($ds, {SEP}, a.srec, {SEP}, a.eid, {SEP}, s.sprop, {SEP}, f.value)"
+    p = prefix
+    return f"""
+WITH a AS (
+    SELECT i.item, i.srec, i.obs, sha1({entity_text}) AS eid
+    FROM {p}items i JOIN {p}ents e ON e.ent = i.ent
+), f AS (
+    SELECT f.item, f.src, f.raw, f.label, coalesce(f.value, t.eid) AS value
+    FROM {p}facts f LEFT JOIN a t ON t.item = f.target
+)
+SELECT
+    sha1({statement_text}) AS id,
+    a.eid AS entity_id,
+    f.value AS value,
+    CASE WHEN f.raw <> f.value THEN f.raw END AS original_value,
+    a.srec AS source_record,
+    a.obs AS observed,
+    f.label AS label
+FROM f JOIN a ON a.item = f.item JOIN {p}srcs s ON s.src = f.src
+ORDER BY entity_id
+"""
+
+
 PREFIX = "_nc_"  # names of a chunk's tables while registered on a store's connection
 
 
@@ -108,6 +142,7 @@ class StatementBuilder:
                                                         prefix=prefix, by_entity=by_entity)
             for per_row in (False, True) for prefix in ("", PREFIX) for by_entity in (False, True)
         }
+        self.fact_sql = fact_sql(PREFIX)
 
     def prepare(self, tables: dict[str, pa.Table], ctx: tuple[Any, ...] | None) -> StatementSet:
         """The statements of one chunk from its ``items``/``facts``/``ents``/``srcs`` (and ``ctx``)
@@ -193,3 +228,53 @@ class StatementSet:
     def relations(self) -> dict[str, pa.Table]:
         """The tables under the names ``query(PREFIX)`` reads."""
         return {PREFIX + name: t for name, t in self.tables.items()}
+
+    def labels(self) -> tuple[list[tuple[Any, ...]], np.ndarray]:
+        """The distinct labels of this chunk's facts (``LABEL_COLUMNS`` tuples) and each fact's
+        index into them.
+
+        A fact's label is its source's schema, property and type and its row's handling (the
+        chunk's, or the ``ctx`` row of its item's row) with the batch's provenance; the victim
+        flag is the row's or the source's. Worked out on codes with NumPy: a chunk has a few
+        sources and handlings, and hundreds of thousands of facts.
+        """
+        t = self.tables
+        prm = self.params
+        facts_src = t["facts"]["src"].to_numpy().astype(np.int64)
+        srcs = t["srcs"].to_pydict()
+        src_row = {code: k for k, code in enumerate(srcs["src"])}
+        if self.per_row:
+            ctx = t["ctx"]
+            ctx_rows = list(zip(*(ctx[c].to_pylist() for c in CTX_COLUMNS), strict=True))
+            ctx_codes: dict[tuple[Any, ...], int] = {}
+            by_pos = np.fromiter((ctx_codes.setdefault(r, len(ctx_codes)) for r in ctx_rows), dtype=np.int64,
+                                 count=len(ctx_rows))
+            pos_index = np.full(int(ctx["pos"].to_numpy().max(initial=-1)) + 1, -1, dtype=np.int64)
+            pos_index[ctx["pos"].to_numpy()] = by_pos
+            item_pos = t["items"]["pos"].to_numpy()
+            fact_ctx = pos_index[item_pos[t["facts"]["item"].to_numpy()]]
+            handlings = list(ctx_codes)
+        else:
+            fact_ctx = np.zeros(len(facts_src), dtype=np.int64)
+            handlings = [tuple(prm[c] for c in CTX_COLUMNS)]
+        width = int(facts_src.max(initial=0)) + 1
+        pairs, index = np.unique(fact_ctx * width + facts_src, return_inverse=True)
+        out: list[tuple[Any, ...]] = []
+        for pair in pairs.tolist():
+            h = dict(zip(CTX_COLUMNS, handlings[pair // width], strict=True))
+            k = src_row[pair % width]
+            out.append((
+                srcs["sschema"][k], srcs["sprop"][k], srcs["sptype"][k], prm["ds"], prm["source_file"], h["agency"],
+                prm["batch_id"], prm["ingested"], h["caveat"], h["releasable_to"], h["tlp"],
+                bool(h["victim_sensitive"] or srcs["svictim"][k]), h["compartment"], h["predicate"],
+                h["reliability"], h["validity"], prm.get("submitting_agency") or h["agency"], prm["review_by"],
+            ))
+        return out, index.reshape(-1)
+
+    def labelled(self, numbers: list[int], index: np.ndarray) -> dict[str, pa.Table]:
+        """``relations()`` with each fact's label number (``numbers[index]``) on the facts table."""
+        rel = self.relations()
+        label = pa.array(np.asarray(numbers, dtype=np.int32)[index] if len(index) else np.zeros(0, np.int32),
+                         type=pa.int32())
+        rel[PREFIX + "facts"] = self.tables["facts"].append_column("label", label)
+        return rel

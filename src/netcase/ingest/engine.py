@@ -22,12 +22,14 @@ import pyarrow as pa
 
 from netcase import hooks
 from netcase.ingest.base import Chunk, IngestError, LoadContext, Loader, Rejected
-from netcase.ingest.columnar import PREFIX, StatementSet
+from netcase.ingest.columnar import StatementSet
+from netcase.ingest.prefetch import prefetch
 from netcase.ingest.registry import LoaderSet
 from netcase.model.marking import Marking
-from netcase.model.statement import STATEMENT_COLUMNS, Provenance
+from netcase.model.statement import Provenance
 from netcase.store import Store
 from netcase.store.duckdb import DuckDBStore
+from netcase.store.statement_labels import FACT_COLUMNS, LabelBook
 
 QUARANTINE_COLUMNS = ("batch_id", "source_file", "row_number", "field", "reason", "value", "raw", "scope")
 # DuckDB's memory bound while ingesting (``DuckDBStore.memory_limit``): flat resident memory
@@ -161,8 +163,10 @@ def ingest_file(
     result.agency = prov.agency
     ctx = LoadContext(path=path, source_file=source_file, provenance=prov)
     with store.transaction():
-        for n_chunk, chunk in enumerate(loader.load(ctx), start=1):
-            _write_chunk(store, chunk, batch_id, source_file, result)
+        book = LabelBook(store) if isinstance(store, DuckDBStore) else None
+        # The loader makes the next chunk while this one is written (``prefetch``).
+        for n_chunk, chunk in enumerate(prefetch(loader.load(ctx)), start=1):
+            _write_chunk(store, chunk, batch_id, source_file, result, book)
             if on_rows is not None:
                 on_rows(source_file, chunk.rows_read)
             if fail_after_chunks is not None and n_chunk >= fail_after_chunks:
@@ -189,16 +193,20 @@ def ingest_file(
     return result
 
 
-def _write_chunk(store: Store, chunk: Chunk, batch_id: str, source_file: str, result: FileResult) -> None:
+def _write_chunk(store: Store, chunk: Chunk, batch_id: str, source_file: str, result: FileResult,
+                 book: LabelBook | None) -> None:
     st = chunk.statements
     if isinstance(st, StatementSet):
         if st.num_rows:
-            if isinstance(store, DuckDBStore):
+            if isinstance(store, DuckDBStore) and book is not None:
                 # Built by SQL on the store's own connection and appended there, in entity order:
-                # no statement becomes an Arrow row or a Python object on the way.
-                result.statements += store.insert_select("statements", STATEMENT_COLUMNS,
-                                                         st.query(PREFIX, by_entity=True), st.params,
-                                                         st.relations())
+                # no statement becomes an Arrow row or a Python object on the way. What facts share
+                # (schema, property, provenance, handling) is written once, as labels (0070).
+                labels, index = st.labels()
+                numbers = book.number(labels)
+                result.statements += store.insert_select("statement_facts", (*FACT_COLUMNS, "label"),
+                                                         st.builder.fact_sql, {"ds": st.params["ds"]},
+                                                         st.labelled(numbers, index))
             else:
                 result.statements += store.insert_columns("statements", st.to_arrow().to_pydict())
     elif isinstance(st, pa.Table):
@@ -252,17 +260,39 @@ def ingest_paths(
     Files already loaded stay loaded when a later file fails: each file is its own batch.
     """
     report = IngestReport()
+    files = discover(paths)
     with ExitStack() as stack:
         if isinstance(store, DuckDBStore):
             stack.enter_context(store.memory_limit(INGEST_MEMORY_LIMIT))
-        _ingest_all(store, paths, loaders, report, on_file=on_file, on_rows=on_rows, stop_on_error=stop_on_error,
+            if bulk_load(store, files):
+                stack.enter_context(store.deferred_entity_index())
+        _ingest_all(store, files, loaders, report, on_file=on_file, on_rows=on_rows, stop_on_error=stop_on_error,
                     now=now)
     return report
 
 
+# Source bytes per statement written, about (the synthetic worlds: 18; agency exports alike).
+BYTES_PER_STATEMENT = 18
+# A load this large beside the store builds its entity index afresh (``deferred_entity_index``).
+BULK_SHARE = 0.25
+
+
+def bulk_load(store: DuckDBStore, files: list[tuple[Path, Path | None]]) -> bool:
+    """Whether ``files`` are many enough beside what ``store`` holds that rebuilding its entity
+    index once beats keeping it up to date fact by fact (a new store: always)."""
+    size = 0
+    for path, _root in files:
+        try:
+            size += path.stat().st_size
+        except OSError:
+            continue  # reported when its turn comes
+    held = int(store.scalar("SELECT count(*) FROM statement_facts") or 0)
+    return size / BYTES_PER_STATEMENT >= BULK_SHARE * held
+
+
 def _ingest_all(
     store: Store,
-    paths: Iterable[Path],
+    files: list[tuple[Path, Path | None]],
     loaders: LoaderSet,
     report: IngestReport,
     *,
@@ -271,7 +301,7 @@ def _ingest_all(
     stop_on_error: bool,
     now: datetime | None,
 ) -> None:
-    for path, root in discover(paths):
+    for path, root in files:
         source_file, loader = loaders.resolve(path, root)
         if loader is None:
             res = FileResult(path=str(path), source_file=source_file, status="skipped")

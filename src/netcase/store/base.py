@@ -28,6 +28,9 @@ class Store(abc.ABC):
     """A connection to one netcase database."""
 
     dialect: str = ""
+    # The table that holds statements' values, for the one update they ever see (retention's
+    # purge): ``statements`` itself, or DuckDB's narrow facts under its ``statements`` view.
+    facts_table: str = "statements"
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -53,6 +56,23 @@ class Store(abc.ABC):
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         rows = self.query(sql, params)
         return rows[0][0] if rows else None
+
+    def entity_statements_cte(self, ids_marks: str, fields: str = "*") -> str:
+        """A ``WITH s AS MATERIALIZED (…)`` prefix: the statements (``fields`` of them) of the entity
+        ids bound to the placeholders ``ids_marks``, found through the entity index first.
+
+        The statements are then read from ``s``. A store whose ``statements`` is a view plans the
+        look-up its own way (``DuckDBStore``).
+        """
+        return f"WITH s AS MATERIALIZED (SELECT {fields} FROM statements WHERE entity_id IN ({ids_marks})) "
+
+    def batch_statements_sql(self, batch_id: str) -> tuple[str, list[Any]]:
+        """A parenthesised subquery of the statements of one batch, and its parameters.
+
+        Stage hooks read what a batch just wrote through this (``netcase.hooks``); a store whose
+        ``statements`` is a view narrows the read its own way (``DuckDBStore``).
+        """
+        return "(SELECT * FROM statements WHERE batch_id = ?)", [batch_id]
 
     @abc.abstractmethod
     def insert_columns(self, table: str, columns: dict[str, list[Any]]) -> int:

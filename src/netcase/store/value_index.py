@@ -33,10 +33,11 @@ _CHUNK = 500
 
 def add_batch(store: Store, batch_id: str) -> None:
     """Index the linking values of the statements of ``batch_id`` (inside its transaction)."""
+    batch, params = store.batch_statements_sql(batch_id)
     store.execute(
         f"INSERT INTO statement_values (value, prop_type, entity_id) SELECT DISTINCT value, prop_type, entity_id "
-        f"FROM statements WHERE batch_id = ? AND {_INDEXED_SQL}",
-        (batch_id,),
+        f"FROM {batch} b WHERE {_INDEXED_SQL}",
+        params,
     )
 
 
@@ -49,8 +50,8 @@ def refresh_entities(store: Store, entity_ids: Iterable[str]) -> None:
         marks = ", ".join("?" for _ in chunk)
         store.execute(f"DELETE FROM statement_values WHERE entity_id IN ({marks})", chunk)
         store.execute(
-            f"INSERT INTO statement_values (value, prop_type, entity_id) SELECT DISTINCT value, prop_type, entity_id "
-            f"FROM statements WHERE entity_id IN ({marks}) AND {_INDEXED_SQL}",
+            f"INSERT INTO statement_values (value, prop_type, entity_id) {store.entity_statements_cte(marks)}"
+            f"SELECT DISTINCT value, prop_type, entity_id FROM s WHERE {_INDEXED_SQL}",
             chunk,
         )
 

@@ -1,0 +1,180 @@
+"""DuckDB's narrow statements (migration 0070), its bulk-load index and the ingest's read-ahead.
+
+The ``statements`` of a DuckDB store is a view over facts and labels: every reader must see the
+same statements PostgreSQL's wide table holds, a batch's labels are one run of numbers, the entity
+index is back after any load (even one cut short), and reading ahead changes no outcome.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from netcase.ingest.engine import bulk_load, discover, ingest_paths
+from netcase.ingest.prefetch import prefetch
+from netcase.ingest.registry import default_loaders
+from netcase.model.statement import STATEMENT_COLUMNS
+from netcase.store import Store, open_store
+from netcase.store.duckdb import ENTITY_INDEX, DuckDBStore
+from netcase.store.statement_labels import FACT_COLUMNS, LABEL_COLUMNS
+
+
+def _statements(store: Store) -> list[tuple[object, ...]]:
+    return sorted(store.query(f"SELECT {', '.join(STATEMENT_COLUMNS)} FROM statements"), key=repr)
+
+
+def _has_index(path: Path) -> bool:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return bool(con.execute("SELECT count(*) FROM duckdb_indexes() WHERE index_name = ?",
+                                [ENTITY_INDEX]).fetchall()[0][0])
+    finally:
+        con.close()
+
+
+def test_a_batch_s_labels_are_one_run_and_hold_what_its_facts_share(tiny_world: Path, tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "n.duckdb"))
+    try:
+        report = ingest_paths(store, [tiny_world], default_loaders())
+        assert not report.failed
+        for (batch_id,) in store.query("SELECT batch_id FROM batches"):
+            lo, hi, n = store.query("SELECT min(label), max(label), count(*) FROM statement_labels WHERE batch_id = ?",
+                                    (batch_id,))[0]
+            assert n == 0 or hi - lo + 1 == n, batch_id  # a case file may write rows, not statements
+        # No two labels say the same thing, and every fact has its label.
+        cols = ", ".join(LABEL_COLUMNS)
+        assert store.scalar(f"SELECT count(*) FROM (SELECT DISTINCT {cols} FROM statement_labels)") == \
+            store.scalar("SELECT count(*) FROM statement_labels")
+        assert store.scalar("SELECT count(*) FROM statement_facts f ANTI JOIN statement_labels l USING (label)") == 0
+        assert store.scalar("SELECT count(*) FROM statements") == sum(f.statements for f in report.files)
+    finally:
+        store.close()
+
+
+def test_whole_statements_written_by_any_writer_read_back_the_same(tiny_world: Path, tmp_path: Path) -> None:
+    """The generic path (fixtures, samples: ``insert_columns("statements")``) and the ingest's
+    fast path store the same statements; labels already held are reused, not repeated."""
+    source = open_store(str(tmp_path / "a.duckdb"))
+    copy = open_store(str(tmp_path / "b.duckdb"))
+    try:
+        ingest_paths(source, [tiny_world], default_loaders())
+        assert isinstance(source, DuckDBStore)
+        arrow = source.query_arrow(f"SELECT {', '.join(STATEMENT_COLUMNS)} FROM statements")
+        half = arrow.num_rows // 2
+        copy.insert_columns("statements", arrow.slice(0, half))
+        copy.insert_columns("statements", arrow.slice(half))
+        copy.insert_columns("statements", arrow.slice(0, 0))
+        assert _statements(copy) == _statements(source)
+        assert copy.scalar("SELECT count(*) FROM statement_labels") == source.scalar(
+            "SELECT count(*) FROM statement_labels")
+    finally:
+        source.close()
+        copy.close()
+
+
+def test_writing_statements_without_a_column_is_refused_and_writes_nothing(duck: Store) -> None:
+    with pytest.raises(ValueError, match="review_by"):
+        duck.insert_columns("statements", {c: ["x"] for c in STATEMENT_COLUMNS if c != "review_by"})
+    assert duck.scalar("SELECT count(*) FROM statement_facts") == 0
+    assert duck.scalar("SELECT count(*) FROM statement_labels") == 0
+
+
+def test_an_entity_s_statements_are_read_through_the_index_form(tiny_world: Path, tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "n.duckdb"))
+    try:
+        ingest_paths(store, [tiny_world], default_loaders())
+        ids = [r[0] for r in store.query("SELECT DISTINCT entity_id FROM statement_facts ORDER BY 1 LIMIT 7")]
+        marks = ", ".join("?" for _ in ids)
+        got = store.query(f"{store.entity_statements_cte(marks)}SELECT {', '.join(STATEMENT_COLUMNS)} FROM s", ids)
+        want = store.query(f"SELECT {', '.join(STATEMENT_COLUMNS)} FROM statements WHERE entity_id IN ({marks})", ids)
+        assert sorted(got, key=repr) == sorted(want, key=repr) and got
+        batch = store.scalar("SELECT batch_id FROM batches ORDER BY statements LIMIT 1")
+        sql, params = store.batch_statements_sql(batch)
+        assert sorted(store.query(f"SELECT {', '.join(STATEMENT_COLUMNS)} FROM {sql} b", params), key=repr) == \
+            sorted(store.query(f"SELECT {', '.join(STATEMENT_COLUMNS)} FROM statements WHERE batch_id = ?", (batch,)),
+                   key=repr)
+        assert store.query(f"SELECT count(*) FROM {store.batch_statements_sql('no-such-batch')[0]} b") == [(0,)]
+    finally:
+        store.close()
+
+
+def test_a_large_load_rebuilds_the_entity_index_and_a_small_one_keeps_it(tiny_world: Path, tmp_path: Path) -> None:
+    path = tmp_path / "n.duckdb"
+    store = open_store(str(path))
+    assert isinstance(store, DuckDBStore)
+    files = discover([tiny_world])
+    assert bulk_load(store, files)  # an empty store: any load is large beside it
+    ingest_paths(store, [tiny_world], default_loaders())
+    assert not bulk_load(store, files[:1])  # one small file beside a loaded world
+    store.close()
+    assert _has_index(path)
+
+
+def test_a_store_left_without_its_entity_index_gets_it_back_when_opened(tmp_path: Path) -> None:
+    """A process killed between the bulk load's drop and build leaves no index; the next open builds it."""
+    path = tmp_path / "n.duckdb"
+    store = open_store(str(path))
+    assert isinstance(store, DuckDBStore)
+    with store.deferred_entity_index():
+        store.close()  # the "crash": the connection ends before the block's end builds the index
+        assert not _has_index(path)
+        reopened = open_store(str(path))
+        reopened.close()
+        assert _has_index(path)
+        store.con = duckdb.connect(str(path))  # let the block end on a live connection
+
+
+def test_the_entity_index_cannot_be_deferred_inside_a_transaction(duck: Store) -> None:
+    assert isinstance(duck, DuckDBStore)
+    with duck.transaction(), pytest.raises(Exception, match="inside a transaction"), duck.deferred_entity_index():
+        pass
+
+
+def test_narrow_facts_keep_only_what_varies_per_fact(duck: Store) -> None:
+    cols = [r[0] for r in duck.query(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'statement_facts' ORDER BY ordinal_position")]
+    assert tuple(cols) == (*FACT_COLUMNS, "label")
+
+
+# -- read-ahead ---------------------------------------------------------------------------------
+
+def test_read_ahead_yields_every_item_in_order() -> None:
+    assert list(prefetch(iter(range(1000)), depth=3)) == list(range(1000))
+    assert list(prefetch(iter([]))) == []
+
+
+def test_a_loader_error_is_raised_to_the_consumer_after_the_items_before_it() -> None:
+    def items() -> Iterator[int]:
+        yield 1
+        yield 2
+        raise ValueError("row 3 is bad")
+
+    got: list[int] = []
+    with pytest.raises(ValueError, match="row 3 is bad"):
+        for x in prefetch(items()):
+            got.append(x)
+    assert got == [1, 2]
+
+
+def test_a_consumer_that_stops_early_stops_the_loader_and_runs_its_cleanup() -> None:
+    made: list[int] = []
+    closed = threading.Event()
+
+    def items() -> Iterator[int]:
+        try:
+            for i in range(10_000):
+                made.append(i)
+                yield i
+        finally:
+            closed.set()
+
+    with pytest.raises(RuntimeError, match="stop"):
+        for x in prefetch(items(), depth=2):
+            if x == 3:
+                raise RuntimeError("stop")
+    assert closed.wait(5)
+    assert len(made) < 20  # it did not run on to the end
