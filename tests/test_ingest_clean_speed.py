@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -227,3 +228,49 @@ def test_validity_on_example_numbers() -> None:
                     checked += 1
                     valid += want
     assert checked > 5000 and valid > 1000
+
+
+# -- text cleaned in Arrow -------------------------------------------------------------------------
+_SPACES = "".join(chr(c) for c in range(0x3100) if chr(c).isspace())
+_TEXT = st.text(st.one_of(st.sampled_from(list(" ,,'\"-.ABCabcz09ÍñÑßéü" + _SPACES + "\x00\x07\u200b")),
+                          st.characters(exclude_categories=["Cs"])), max_size=24)
+
+
+@pytest.mark.parametrize(("prop_type", "order", "compact"), [
+    ("string", "auto", False), ("text", "auto", False), ("identifier", "auto", True),
+    ("identifier", "auto", False), ("name", "auto", False), ("name", "surnames_first", False),
+    ("name", "given_first", False), ("address", "auto", False),
+])
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(st.one_of(st.none(), _TEXT, st.from_regex(r"[A-Z ]{0,8},? ?[A-Za-z ,]{0,12}", fullmatch=True)),
+                      min_size=1, max_size=30))
+def test_text_cleaned_in_arrow_as_in_python(prop_type: str, order: str, compact: bool, texts: list[str | None]) -> None:
+    import pyarrow as pa
+
+    from netcase.ingest.loader import _cleaner, vector_clean
+    from netcase.ingest.mapping import FieldPath, Source
+
+    s = Source(key="k", prop="p", prop_type=prop_type, field=FieldPath.parse("x"), order=order, compact=compact)
+    py = _cleaner(s, date(2026, 1, 1))
+    got = vector_clean(s, pa.array(texts, type=pa.string()))
+    assert got is not None
+    values, done = got
+    for i, raw in enumerate(texts):
+        if done is not None and not done[i].as_py():
+            continue  # left to the Python cleaner
+        want = (None, None) if not raw else py(raw, None)
+        assert (values[i].as_py(), None) == want, (raw, want)
+
+
+def test_whitespace_sets_agree() -> None:
+    """Python's ``\\s``, ``str.split`` and ``str.strip`` and the RE2 class in Arrow: one set."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from netcase.ingest.loader import _WS_RUN
+
+    every = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    py = {ch for ch in every if ch.isspace()}
+    assert py == {ch for ch in every if re.fullmatch(r"\s", ch)} == {ch for ch in every if not ch.strip()}
+    marked = pc.match_substring_regex(pa.array(every), "^" + _WS_RUN + "$").to_pylist()
+    assert {ch for ch, m in zip(every, marked, strict=True) if m} == py

@@ -620,8 +620,17 @@ class ChunkEvaluator:
         if len(cache) > SOURCE_CACHE:
             cache.clear()
         arr = col if isinstance(col, pa.Array) else pa.array(col, type=pa.string())
+        fast = vector_clean(s, arr) if hints is None else None
+        if fast is not None and fast[1] is None:
+            # Every value cleaned in Arrow (no refusal possible): nothing for Python.
+            values = fast[0]
+            mask = values.is_valid()
+            ks = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
+            vals.append((s, ks, values.filter(mask), arr.filter(mask)))
+            return
         if hints is None:
-            keys = arr
+            # Values cleaned in Arrow leave only the rest (as nulls elsewhere) to Python.
+            keys = arr if fast is None else pc.if_else(fast[1], pa.scalar(None, pa.string()), arr)
         else:
             harr = hints if isinstance(hints, pa.Array) else pa.array(
                 [h if isinstance(h, str) else None for h in hints], type=pa.string())
@@ -644,6 +653,8 @@ class ChunkEvaluator:
             reasons.append(hit[1])
         indices = enc.indices
         values = pa.array(cleaned, type=pa.string()).take(indices)
+        if fast is not None:
+            values = pc.if_else(fast[1], fast[0], values)
         mask = values.is_valid()
         ks = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
         vals.append((s, ks, values.filter(mask), arr.filter(mask)))
@@ -831,6 +842,51 @@ class ChunkEvaluator:
         if n is None:
             n = codes[key] = len(codes)
         return n
+
+# Printable ASCII only (``str.isascii() and str.isprintable()``), in RE2 syntax for Arrow.
+_PRINTABLE_ASCII = r"^[\x20-\x7e]*$"
+
+
+def _squash(arr: pa.Array) -> pa.Array:
+    """``collapse`` in Arrow: runs of whitespace (``str.isspace``) to one space, stripped."""
+    collapsed = pc.replace_substring_regex(arr, pattern=_WS_RUN, replacement=" ")
+    return pc.replace_substring_regex(collapsed, pattern="^ | $", replacement="")
+
+
+def vector_clean(s: Source, arr: pa.Array) -> tuple[pa.Array, pa.Array | None] | None:
+    """The cleaner of ``s`` applied in Arrow where it is plain text work, exactly as in Python.
+
+    Returns the cleaned values and a mask of the values it settled (None: all of them, with no
+    refusal possible); values outside the mask, and refusals, are left to the Python cleaner.
+    None when the source's type (or a value map) needs Python throughout.
+    """
+    if s.value_map is not None or not len(arr):
+        return None
+    t = s.prop_type
+    null = pa.scalar(None, pa.string())
+    if t in ("string", "text"):
+        # ``collapse``; an empty result is no value (and no refusal).
+        v = _squash(arr)
+        return pc.if_else(pc.equal(v, ""), null, v), None
+    if t == "identifier":
+        if s.compact:
+            # ``[^0-9A-Za-z]`` removed: what is left is ASCII, upper-cased alike in Python and Arrow.
+            v = pc.ascii_upper(pc.replace_substring_regex(arr, pattern="[^0-9A-Za-z]", replacement=""))
+            return v, pc.fill_null(pc.not_equal(v, ""), False)
+        plain = pc.fill_null(pc.match_substring_regex(arr, _PRINTABLE_ASCII), False)
+        v = pc.ascii_upper(_squash(arr))
+        return v, pc.and_(plain, pc.not_equal(v, ""))
+    if t in ("name", "address"):
+        # Printable ASCII: FtM's cleaning is a whitespace collapse (``clean_typed``), after the
+        # reordering of ``SURNAMES, GIVEN`` for names (``reorder_name``).
+        plain = pc.fill_null(pc.match_substring_regex(arr, _PRINTABLE_ASCII), False)
+        v = _squash(arr)
+        if t == "name" and s.order in ("surnames_first", "auto"):
+            swapped = pc.replace_substring_regex(v, pattern="^([^,]*),(.*)$", replacement="\\2 \\1")
+            v = _squash(swapped)
+        return v, pc.and_(plain, pc.not_equal(v, ""))
+    return None
+
 
 def _codes(texts: list[str]) -> np.ndarray:
     """Equal texts get equal numbers (dictionary encoding), as int64."""
