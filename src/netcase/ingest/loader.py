@@ -584,8 +584,7 @@ class ChunkEvaluator:
             take = pa.array([it[0] for it in items], type=pa.int64())
             parts = [p.take(take) if isinstance(p, pa.Array) else p for p in parts]
         joined = pc.binary_join_element_wise(*parts, "")
-        collapsed = pc.replace_substring_regex(joined, pattern=_WS_RUN, replacement=" ")
-        trimmed = pc.replace_substring_regex(collapsed, pattern="^ | $", replacement="")
+        trimmed = _squash(joined)
         return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
 
     def _arrow_column(self, name: str) -> pa.Array:
@@ -847,10 +846,27 @@ class ChunkEvaluator:
 _PRINTABLE_ASCII = r"^[\x20-\x7e]*$"
 
 
-def _squash(arr: pa.Array) -> pa.Array:
-    """``collapse`` in Arrow: runs of whitespace (``str.isspace``) to one space, stripped."""
-    collapsed = pc.replace_substring_regex(arr, pattern=_WS_RUN, replacement=" ")
-    return pc.replace_substring_regex(collapsed, pattern="^ | $", replacement="")
+# Whitespace other than the plain space (``_WS_RUN`` without it).
+_ODD_WS = _WS_RUN.replace(" ", "", 1).removesuffix("+")
+assert _ODD_WS.count(" ") == 0 and _ODD_WS.endswith("]")
+
+
+def _squash(arr: pa.Array, *, spaces_only: bool = False) -> pa.Array:
+    """``collapse`` in Arrow: runs of whitespace (``str.isspace``) to one space, stripped.
+
+    Replacing every space costs a copy per space; text whose only whitespace is the plain space
+    (almost all) needs only runs of two or more replaced, and a trim. ``spaces_only``: the caller
+    uses only such values (printable ASCII), so the others need not be right.
+    """
+    fast = pc.utf8_trim(pc.replace_substring_regex(arr, pattern="  +", replacement=" "), " ")
+    if spaces_only:
+        return fast
+    odd = pc.fill_null(pc.match_substring_regex(arr, _ODD_WS), False)
+    if not pc.any(odd).as_py():
+        return fast
+    rest = pc.replace_substring_regex(arr.filter(odd), pattern=_WS_RUN, replacement=" ")
+    rest = pc.utf8_trim(rest, " ")
+    return pc.replace_with_mask(fast, odd, rest)
 
 
 def vector_clean(s: Source, arr: pa.Array) -> tuple[pa.Array, pa.Array | None] | None:
@@ -874,16 +890,19 @@ def vector_clean(s: Source, arr: pa.Array) -> tuple[pa.Array, pa.Array | None] |
             v = pc.ascii_upper(pc.replace_substring_regex(arr, pattern="[^0-9A-Za-z]", replacement=""))
             return v, pc.fill_null(pc.not_equal(v, ""), False)
         plain = pc.fill_null(pc.match_substring_regex(arr, _PRINTABLE_ASCII), False)
-        v = pc.ascii_upper(_squash(arr))
+        v = pc.ascii_upper(_squash(arr, spaces_only=True))
         return v, pc.and_(plain, pc.not_equal(v, ""))
     if t in ("name", "address"):
         # Printable ASCII: FtM's cleaning is a whitespace collapse (``clean_typed``), after the
         # reordering of ``SURNAMES, GIVEN`` for names (``reorder_name``).
         plain = pc.fill_null(pc.match_substring_regex(arr, _PRINTABLE_ASCII), False)
-        v = _squash(arr)
+        v = _squash(arr, spaces_only=True)
         if t == "name" and s.order in ("surnames_first", "auto"):
-            swapped = pc.replace_substring_regex(v, pattern="^([^,]*),(.*)$", replacement="\\2 \\1")
-            v = _squash(swapped)
+            comma = pc.fill_null(pc.match_substring(v, ","), False)
+            if pc.any(comma).as_py():
+                swapped = pc.replace_substring_regex(v.filter(comma), pattern="^([^,]*),(.*)$",
+                                                     replacement="\\2 \\1")
+                v = pc.replace_with_mask(v, comma, _squash(swapped, spaces_only=True))
         return v, pc.and_(plain, pc.not_equal(v, ""))
     return None
 
