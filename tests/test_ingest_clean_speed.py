@@ -274,3 +274,32 @@ def test_whitespace_sets_agree() -> None:
     assert py == {ch for ch in every if re.fullmatch(r"\s", ch)} == {ch for ch in every if not ch.strip()}
     marked = pc.match_substring_regex(pa.array(every), "^" + _WS_RUN + "$").to_pylist()
     assert {ch for ch, m in zip(every, marked, strict=True) if m} == py
+
+
+def _ref_parse(text: str, region: str | None) -> tuple[int, str] | None:
+    try:
+        num = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return num.country_code or 0, phonenumbers.national_significant_number(num)
+
+
+_ALL_REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
+
+
+@settings(max_examples=4000, deadline=None)
+@given(raw=_FORMATTED, region=st.one_of(st.none(), st.sampled_from(["MX", "GT", "SV", "HN", "US", "CA", "001", "ZZ"]),
+                                        st.sampled_from(_ALL_REGIONS)))
+def test_parse_is_libphonenumbers(raw: str, region: str | None) -> None:
+    assert C.parse_phone(raw, region) == _ref_parse(raw, region)
+
+
+def test_parse_of_world_phones_in_every_region(world_phones: list[str]) -> None:
+    """The world's phones, bare digits and "+" forms, parsed for every region libphonenumber knows."""
+    bad = []
+    texts = sorted({t for raw in world_phones[::7] for t in (raw, re.sub(r"[^\d]", "", raw), "+" + re.sub(r"[^\d]", "", raw))})
+    for text in texts:
+        for region in (None, *_ALL_REGIONS[::3], "MX", "GT", "SV", "HN", "US"):
+            if C.parse_phone(text, region) != _ref_parse(text, region):
+                bad.append((text, region))
+    assert not bad, bad[:20]

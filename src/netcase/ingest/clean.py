@@ -100,19 +100,138 @@ def clean_phone(raw: str, regions: tuple[str, ...], hint: str | None = None) -> 
         attempts.append(("+" + digits, None))
     possible: str | None = None
     for text, region in attempts:
-        try:
-            parsed = phonenumbers.parse(text, region)
-        except phonenumbers.NumberParseException:
+        got = parse_phone(text, region)
+        if got is None:
             continue
-        if is_valid_number(parsed):
-            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), None
-        if possible is None and (
-            phonenumbers.is_possible_number_with_reason(parsed) == phonenumbers.ValidationResult.IS_POSSIBLE
-        ):
-            possible = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        cc, nsn = got
+        # ``format_number(…, E164)`` of a parsed number is "+", the calling code and the NSN.
+        if is_valid_nsn(cc, nsn):
+            return f"+{cc}{nsn}", None
+        if possible is None and _is_possible(cc, nsn):
+            possible = f"+{cc}{nsn}"
     if possible is not None:
         return possible, None
     return None, "invalid phone number"
+
+
+# -- phonenumbers.parse for plain digits ---------------------------------------------------------
+# ``phonenumbers.parse`` spends most of its time on the general text: finding the number in it,
+# checking it looks like one, looking for an extension, normalising each character (Unicode
+# digits, letters of vanity numbers). A text of ASCII digits with only spaces, dashes, dots and
+# brackets, or "+" and digits, needs none of that: its digits are the number. ``parse_phone``
+# follows ``parse`` step by step for such a text with libphonenumber's own helpers (international
+# prefix, calling code, national prefix and carrier code, possible lengths) and hands any other
+# text, or a case it does not follow, to ``parse``.
+_PLAIN_PHONE = re.compile(r"[0-9 ().\-]+")
+_PLUS_DIGITS = re.compile(r"\+[0-9]+")
+_NOT_DIGIT = re.compile(r"[^0-9]")
+try:
+    from phonenumbers import phonenumberutil as _pnu
+
+    _EXTRACT_CC = _pnu._extract_country_code
+    _PREFIX_AS_IDD = _pnu._parse_prefix_as_idd
+    _STRIP_NATIONAL_PREFIX = _pnu._maybe_strip_national_prefix_carrier_code
+    _MATCH_NATIONAL = _pnu._match_national_number
+    _TEST_LENGTH = _pnu._test_number_length
+    _SUPPORTED = phonenumbers.SUPPORTED_REGIONS
+    _VR = phonenumbers.ValidationResult
+    _KEEP_UNSTRIPPED = (_VR.TOO_SHORT, _VR.IS_POSSIBLE_LOCAL_ONLY, _VR.INVALID_LENGTH)
+    _FOLLOWED = True
+except (ImportError, AttributeError):  # pragma: no cover - another libphonenumber: parse everything
+    _FOLLOWED = False
+
+
+class _Unfollowed(Exception):
+    """A case ``_parse_digits`` leaves to ``phonenumbers.parse``."""
+
+
+def parse_phone(text: str, region: str | None) -> tuple[int, str] | None:
+    """``phonenumbers.parse(text, region)`` as (calling code, national significant number);
+    None where ``parse`` raises ``NumberParseException``."""
+    if _FOLLOWED and len(text) <= 250:
+        try:
+            if _PLAIN_PHONE.fullmatch(text):
+                digits = _NOT_DIGIT.sub("", text)
+                if len(digits) >= 3:
+                    return _parse_digits(digits, False, region)
+            elif _PLUS_DIGITS.fullmatch(text):
+                return _parse_digits(text[1:], True, region)
+        except _Unfollowed:
+            pass
+    try:
+        num = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return num.country_code or 0, phonenumbers.national_significant_number(num)
+
+
+def _parse_digits(d: str, plus: bool, region: str | None) -> tuple[int, str] | None:
+    """``parse`` of a plain text whose digits are ``d`` (after a "+" when ``plus``)."""
+    md = phonenumbers.PhoneMetadata.metadata_for_region(region.upper(), None) if region is not None else None
+    cc = 0
+    nnn = ""
+    if plus:
+        # A "+": the calling code follows.
+        if len(d) <= 2:
+            return None
+        cc, nnn = _EXTRACT_CC(d)
+        if cc == 0:
+            raise _Unfollowed  # ``parse`` retries without the "+"
+    else:
+        if region is None or region not in _SUPPORTED:
+            return None  # no region and no "+"
+        assert md is not None
+        idd = md.international_prefix if md.international_prefix is not None else "NonMatch"
+        stripped, rest = _PREFIX_AS_IDD(re.compile(idd), d)
+        if stripped:
+            # The region's international prefix (011, 00): the calling code follows.
+            if len(rest) <= 2:
+                return None
+            cc, nnn = _EXTRACT_CC(rest)
+            if cc == 0:
+                return None
+        else:
+            own = str(md.country_code)
+            if d.startswith(own):
+                # The region's own calling code without the "+", if the rest is a better number.
+                _, pot, _ = _STRIP_NATIONAL_PREFIX(d[len(own):], md)
+                general = md.general_desc
+                if (not _MATCH_NATIONAL(d, general, False) and _MATCH_NATIONAL(pot, general, False)) or (
+                    _TEST_LENGTH(d, md) == _VR.TOO_LONG
+                ):
+                    cc, nnn = md.country_code or 0, pot
+    if cc != 0:
+        number_region = phonenumbers.region_code_for_country_code(cc)
+        if number_region != region:
+            md = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(cc, number_region)
+            if md is None:
+                raise _Unfollowed
+    else:
+        assert md is not None
+        nnn = d
+        cc = md.country_code or 0
+    if len(nnn) < 2:
+        return None
+    if md is not None:
+        _, pot, _ = _STRIP_NATIONAL_PREFIX(nnn, md)
+        if _TEST_LENGTH(pot, md) not in _KEEP_UNSTRIPPED:
+            nnn = pot
+    if len(nnn) < 2 or len(nnn) > 17:
+        return None
+    # Leading zeros are kept as "Italian" zeros: the national significant number is the text.
+    return cc, nnn
+
+
+def _is_possible(cc: int, nsn: str) -> bool:
+    """``is_possible_number_with_reason(…) == IS_POSSIBLE`` for the parsed number (cc, nsn)."""
+    num = phonenumbers.PhoneNumber(country_code=cc, national_number=int(nsn))
+    if len(nsn) > 1 and nsn[0] == "0":
+        zeros = len(nsn) - len(nsn.lstrip("0"))
+        num.italian_leading_zero = True
+        zeros = min(zeros, len(nsn) - 1)
+        if zeros != 1:
+            num.number_of_leading_zeros = zeros
+    return bool(phonenumbers.is_possible_number_with_reason(num) == phonenumbers.ValidationResult.IS_POSSIBLE)
 
 
 @lru_cache(maxsize=512)
