@@ -19,7 +19,7 @@ from netcase.ingest.prefetch import prefetch
 from netcase.ingest.registry import default_loaders
 from netcase.model.statement import STATEMENT_COLUMNS
 from netcase.store import Store, open_store
-from netcase.store.duckdb import ENTITY_INDEX, DuckDBStore
+from netcase.store.duckdb import BULK_INDEXES, DuckDBStore
 from netcase.store.statement_labels import FACT_COLUMNS, LABEL_COLUMNS
 
 
@@ -28,10 +28,11 @@ def _statements(store: Store) -> list[tuple[object, ...]]:
 
 
 def _has_index(path: Path) -> bool:
+    """Whether every index a bulk load may drop is there."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return bool(con.execute("SELECT count(*) FROM duckdb_indexes() WHERE index_name = ?",
-                                [ENTITY_INDEX]).fetchall()[0][0])
+        have = {r[0] for r in con.execute("SELECT index_name FROM duckdb_indexes()").fetchall()}
+        return {name for name, _t, _c in BULK_INDEXES} <= have
     finally:
         con.close()
 
@@ -102,7 +103,7 @@ def test_an_entity_s_statements_are_read_through_the_index_form(tiny_world: Path
         store.close()
 
 
-def test_a_large_load_rebuilds_the_entity_index_and_a_small_one_keeps_it(tiny_world: Path, tmp_path: Path) -> None:
+def test_a_large_load_rebuilds_the_indexes_and_a_small_one_keeps_them(tiny_world: Path, tmp_path: Path) -> None:
     path = tmp_path / "n.duckdb"
     store = open_store(str(path))
     assert isinstance(store, DuckDBStore)
@@ -114,12 +115,12 @@ def test_a_large_load_rebuilds_the_entity_index_and_a_small_one_keeps_it(tiny_wo
     assert _has_index(path)
 
 
-def test_a_store_left_without_its_entity_index_gets_it_back_when_opened(tmp_path: Path) -> None:
+def test_a_store_left_without_its_bulk_indexes_gets_them_back_when_opened(tmp_path: Path) -> None:
     """A process killed between the bulk load's drop and build leaves no index; the next open builds it."""
     path = tmp_path / "n.duckdb"
     store = open_store(str(path))
     assert isinstance(store, DuckDBStore)
-    with store.deferred_entity_index():
+    with store.deferred_indexes():
         store.close()  # the "crash": the connection ends before the block's end builds the index
         assert not _has_index(path)
         reopened = open_store(str(path))
@@ -128,9 +129,9 @@ def test_a_store_left_without_its_entity_index_gets_it_back_when_opened(tmp_path
         store.con = duckdb.connect(str(path))  # let the block end on a live connection
 
 
-def test_the_entity_index_cannot_be_deferred_inside_a_transaction(duck: Store) -> None:
+def test_indexes_cannot_be_deferred_inside_a_transaction(duck: Store) -> None:
     assert isinstance(duck, DuckDBStore)
-    with duck.transaction(), pytest.raises(Exception, match="inside a transaction"), duck.deferred_entity_index():
+    with duck.transaction(), pytest.raises(Exception, match="inside a transaction"), duck.deferred_indexes():
         pass
 
 

@@ -25,7 +25,7 @@ def ingested(tiny_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Stor
 
 
 def _rows(store: Store) -> set[tuple[str, str, str]]:
-    return {(str(v), str(t), str(e)) for v, t, e in store.query("SELECT value, prop_type, entity_id FROM statement_values")}
+    return value_index.rows(store)
 
 
 def test_index_kept_per_file_equals_a_rebuild_from_all_statements(ingested: Store) -> None:

@@ -78,9 +78,8 @@ def add_batch(store: Store, batch_id: str) -> int:
     """Add the entities flagged by the statements of ``batch_id``; returns rows added."""
     before = int(store.scalar("SELECT count(*) FROM protected_entities") or 0)
     # The batch's flag statements are found first, the store's way (``batch_statements_sql``).
-    batch, params = store.batch_statements_sql(batch_id)
-    batch_flags = (f"WITH bf AS MATERIALIZED (SELECT entity_id, prop, value FROM {batch} b"
-                   f" WHERE prop IN ({sql_list(FLAG_PROPS)})) ")
+    batch, params = store.batch_statements_sql(batch_id, props=FLAG_PROPS)
+    batch_flags = f"WITH bf AS MATERIALIZED (SELECT entity_id, prop, value FROM {batch} b) "
     with store.transaction():
         for kind in KINDS:
             store.execute(

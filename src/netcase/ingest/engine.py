@@ -265,7 +265,7 @@ def ingest_paths(
         if isinstance(store, DuckDBStore):
             stack.enter_context(store.memory_limit(INGEST_MEMORY_LIMIT))
             if bulk_load(store, files):
-                stack.enter_context(store.deferred_entity_index())
+                stack.enter_context(store.deferred_indexes())
         _ingest_all(store, files, loaders, report, on_file=on_file, on_rows=on_rows, stop_on_error=stop_on_error,
                     now=now)
     return report
@@ -273,13 +273,13 @@ def ingest_paths(
 
 # Source bytes per statement written, about (the synthetic worlds: 18; agency exports alike).
 BYTES_PER_STATEMENT = 18
-# A load this large beside the store builds its entity index afresh (``deferred_entity_index``).
+# A load this large beside the store builds its indexes afresh (``DuckDBStore.deferred_indexes``).
 BULK_SHARE = 0.25
 
 
 def bulk_load(store: DuckDBStore, files: list[tuple[Path, Path | None]]) -> bool:
-    """Whether ``files`` are many enough beside what ``store`` holds that rebuilding its entity
-    index once beats keeping it up to date fact by fact (a new store: always)."""
+    """Whether ``files`` are many enough beside what ``store`` holds that rebuilding its indexes
+    once beats keeping them up to date fact by fact (a new store: always)."""
     size = 0
     for path, _root in files:
         try:

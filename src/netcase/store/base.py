@@ -66,13 +66,24 @@ class Store(abc.ABC):
         """
         return f"WITH s AS MATERIALIZED (SELECT {fields} FROM statements WHERE entity_id IN ({ids_marks})) "
 
-    def batch_statements_sql(self, batch_id: str) -> tuple[str, list[Any]]:
-        """A parenthesised subquery of the statements of one batch, and its parameters.
+    def batch_statements_sql(self, batch_id: str, *, props: Sequence[str] = (),
+                             prop_types: Sequence[str] = ()) -> tuple[str, list[Any]]:
+        """A parenthesised subquery of the statements of one batch, and its parameters; with
+        ``props`` or ``prop_types``, only the statements of those properties or of those types.
 
         Stage hooks read what a batch just wrote through this (``netcase.hooks``); a store whose
         ``statements`` is a view narrows the read its own way (``DuckDBStore``).
         """
-        return "(SELECT * FROM statements WHERE batch_id = ?)", [batch_id]
+        where, params = "batch_id = ?", [batch_id]
+        if props or prop_types:
+            alts = []
+            if props:
+                alts.append(f"prop IN ({', '.join('?' for _ in props)})")
+            if prop_types:
+                alts.append(f"prop_type IN ({', '.join('?' for _ in prop_types)})")
+            where += f" AND ({' OR '.join(alts)})"
+            params += [*props, *prop_types]
+        return f"(SELECT * FROM statements WHERE {where})", params
 
     @abc.abstractmethod
     def insert_columns(self, table: str, columns: dict[str, list[Any]]) -> int:

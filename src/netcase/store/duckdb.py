@@ -15,6 +15,12 @@ from netcase.store.statement_labels import STATEMENTS_SELECT, insert_statements
 
 # The ART index on ``statement_facts.entity_id`` (migrations 0042, 0070).
 ENTITY_INDEX = "statement_facts_entity_idx"
+# Indexes a bulk load builds afresh instead of keeping up to date (``deferred_indexes``): the
+# facts' entity ids and values (0070, 0071), as (name, table, column).
+BULK_INDEXES: tuple[tuple[str, str, str], ...] = (
+    (ENTITY_INDEX, "statement_facts", "entity_id"),
+    ("statement_facts_value_idx", "statement_facts", "value"),
+)
 # Relations ``insert_select`` hands to DuckDB as local variables (see there).
 _SCANNED = frozenset({"_nc_items", "_nc_facts", "_nc_ents", "_nc_srcs", "_nc_ctx"})
 
@@ -61,18 +67,23 @@ class DuckDBStore(Store):
         return (f"WITH _nc_f AS MATERIALIZED (SELECT * FROM statement_facts WHERE entity_id IN ({ids_marks})), "
                 f"s AS MATERIALIZED (SELECT {fields} FROM ({STATEMENTS_SELECT.format(facts='_nc_f')})) ")
 
-    def batch_statements_sql(self, batch_id: str) -> tuple[str, list[Any]]:
-        """See ``Store.batch_statements_sql``. A batch's labels are numbered in one run as it is
-        written (``LabelBook``), and its facts appended in one run of row groups: with the run's
-        bounds as constants, DuckDB skips the other batches' row groups by their min/max before
-        it tests any other condition on a fact (the planner may otherwise test every fact's value
-        first: 340 ms against 2 ms for a partner file's flags on the medium world)."""
-        lo, hi = self.con.execute(
-            "SELECT min(label), max(label) FROM statement_labels WHERE batch_id = ?", [batch_id]).fetchall()[0]
-        if lo is None:
+    def batch_statements_sql(self, batch_id: str, *, props: Sequence[str] = (),
+                             prop_types: Sequence[str] = ()) -> tuple[str, list[Any]]:
+        """See ``Store.batch_statements_sql``. The batch's labels (of those properties or types)
+        are looked up first, and the facts read by their label numbers as constants: a batch's
+        labels are one run of numbers (``LabelBook``) and its facts one run of row groups, so
+        DuckDB skips the other batches' row groups by their min/max before it tests anything
+        else (through the view, the planner may test every fact's value first: 340 ms against
+        2 ms for a partner file's flags on the medium world), and a batch without such a
+        property reads no fact at all."""
+        base, params = Store.batch_statements_sql(self, batch_id, props=props, prop_types=prop_types)
+        labels = [int(r[0]) for r in self.con.execute(
+            f"SELECT label FROM {base.replace('statements', 'statement_labels', 1)} b", params).fetchall()]
+        if not labels:
             return "(SELECT * FROM statements WHERE false)", []
-        facts = f"(SELECT * FROM statement_facts WHERE label BETWEEN {int(lo)} AND {int(hi)})"
-        return f"({STATEMENTS_SELECT.format(facts=facts)} WHERE l.batch_id = ?)", [batch_id]
+        facts = (f"(SELECT * FROM statement_facts WHERE label BETWEEN {min(labels)} AND {max(labels)}"
+                 f" AND label IN ({', '.join(map(str, labels))}))")
+        return f"({STATEMENTS_SELECT.format(facts=facts)})", []
 
     def insert_columns(self, table: str, columns: dict[str, list[Any]] | pa.Table) -> int:
         """Append rows; ``statements`` (a view here, migration 0070) are split into facts and labels."""
@@ -169,40 +180,42 @@ class DuckDBStore(Store):
         self.con.execute("ROLLBACK")
 
     def migrate(self) -> list[str]:
-        """Apply pending migrations, then put back the facts' entity index if a bulk load that
-        dropped it (``deferred_entity_index``) was cut short."""
+        """Apply pending migrations, then put back any index a bulk load dropped
+        (``deferred_indexes``) if that load was cut short."""
         applied = super().migrate()
-        if self.table_exists("statement_facts") and not self._has_entity_index():
-            self._create_entity_index()
+        self._create_bulk_indexes()
         return applied
 
-    def _has_entity_index(self) -> bool:
-        return bool(self.scalar("SELECT count(*) FROM duckdb_indexes() WHERE index_name = ?", (ENTITY_INDEX,)))
+    def _missing_bulk_indexes(self) -> list[tuple[str, str, str]]:
+        have = {r[0] for r in self.query("SELECT index_name FROM duckdb_indexes()")}
+        return [ix for ix in BULK_INDEXES if ix[0] not in have and self.table_exists(ix[1])]
 
-    def _create_entity_index(self) -> None:
-        self.con.execute(f"CREATE INDEX IF NOT EXISTS {ENTITY_INDEX} ON statement_facts (entity_id)")
+    def _create_bulk_indexes(self) -> None:
+        for name, table, column in self._missing_bulk_indexes():
+            self.con.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({column})")
 
     @contextmanager
-    def deferred_entity_index(self) -> Iterator[None]:
-        """Without the facts' entity index while the block runs; built again, whole, at its end.
+    def deferred_indexes(self) -> Iterator[None]:
+        """Without the indexes a load writes most to (``BULK_INDEXES``) while the block runs; each
+        built again, whole, at its end.
 
-        An ART index kept up to date row by row cost a medium world's ingest ~4.5 CPU s; built once
-        over the 3.5 M facts it costs ~1.1 s. For a load that is large beside the store (the
-        caller decides: ``netcase.ingest.engine``). The drop and the build are transactions of
-        their own, outside the batches': a process killed in between leaves the store without the
-        index, and the next ``open_store`` builds it (``migrate``); reads stay right meanwhile,
-        only slower.
+        ART indexes kept up to date row by row cost a medium world's ingest ~4 CPU s (the values'
+        index takes 1.7 M random keys); built once at the end, ~1.5 s. For a load that is large
+        beside the store (the caller decides: ``netcase.ingest.engine``). The drops and the builds
+        are transactions of their own, outside the batches': a process killed in between leaves
+        the store without them, and the next ``open_store`` builds them (``migrate``); reads stay
+        right meanwhile, only slower.
         """
         if self._depth:
-            raise StoreError("deferred_entity_index cannot run inside a transaction")
-        had = self._has_entity_index()
-        if had:
-            self.con.execute(f"DROP INDEX {ENTITY_INDEX}")
+            raise StoreError("indexes cannot be deferred inside a transaction")
+        have = {r[0] for r in self.query("SELECT index_name FROM duckdb_indexes()")}
+        for name, _table, _column in BULK_INDEXES:
+            if name in have:
+                self.con.execute(f"DROP INDEX {name}")
         try:
             yield
         finally:
-            if had:
-                self._create_entity_index()
+            self._create_bulk_indexes()
 
     def table_exists(self, name: str) -> bool:
         return bool(
