@@ -179,3 +179,44 @@ def test_a_consumer_that_stops_early_stops_the_loader_and_runs_its_cleanup() -> 
                 raise RuntimeError("stop")
     assert closed.wait(5)
     assert len(made) < 20  # it did not run on to the end
+
+
+def test_a_store_written_before_the_narrow_layout_keeps_every_statement(tiny_world: Path, tmp_path: Path) -> None:
+    """Migrations 0070 and 0071 move a wide ``statements`` table (and ``statement_values``) into
+    facts and labels: every statement reads back the same, the entity and value indexes exist."""
+    from netcase.store.base import available_migrations, split_sql
+    from netcase.store.value_index import rows
+
+    new = open_store(str(tmp_path / "new.duckdb"))
+    ingest_paths(new, [tiny_world], default_loaders())
+    want = _statements(new)
+    want_values = rows(new)
+    assert isinstance(new, DuckDBStore)
+    wide = new.query_arrow(f"SELECT {', '.join(STATEMENT_COLUMNS)} FROM statements")
+    new.close()
+
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+                " applied_at TIMESTAMP NOT NULL)")
+    for version, name, sql in available_migrations("duckdb"):
+        if version >= 70:
+            break
+        for stmt in split_sql(sql):
+            con.execute(stmt)
+        con.execute("INSERT INTO schema_migrations VALUES (?, ?, CURRENT_TIMESTAMP)", [version, name])
+    con.register("wide", wide)
+    con.execute(f"INSERT INTO statements SELECT {', '.join(STATEMENT_COLUMNS)} FROM wide")
+    con.execute("INSERT INTO statement_values SELECT DISTINCT value, prop_type, entity_id FROM statements"
+                " WHERE prop_type IN ('entity', 'phone')")
+    con.close()
+
+    old = open_store(str(path))
+    try:
+        assert old.schema_version() >= 71
+        assert _statements(old) == want
+        assert rows(old) == want_values
+        assert not old.table_exists("statement_values")
+    finally:
+        old.close()
+    assert _has_index(path)
