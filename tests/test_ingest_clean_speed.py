@@ -303,3 +303,58 @@ def test_parse_of_world_phones_in_every_region(world_phones: list[str]) -> None:
             if C.parse_phone(text, region) != _ref_parse(text, region):
                 bad.append((text, region))
     assert not bad, bad[:20]
+
+
+# -- names and dates -------------------------------------------------------------------------------
+@settings(max_examples=3000, deadline=None)
+@given(raw=st.one_of(_TEXT, st.from_regex(r"[\"']?[A-ZÁÉÍÓÚÑ a-záéíóúñ]{0,12}[\"']?", fullmatch=True)))
+def test_names_clean_as_ftm(raw: str) -> None:
+    from followthemoney import registry
+
+    if raw.isascii() and raw.isprintable():
+        return  # the older whitespace-only path (FtM would also strip surrounding quotes)
+    want = registry.name.clean(raw)
+    assert C.clean_typed("name", raw) == ((want, None) if want is not None else (None, "invalid name"))
+
+
+def _ref_clean_date(raw: str, formats: tuple[str, ...], today: date, not_future: bool,
+                    min_year: int) -> tuple[str | None, str | None]:
+    """``clean_date`` of explicit formats before the fast path (``strptime`` only)."""
+    from datetime import datetime
+
+    value: str | None = None
+    parsed: date | None = None
+    text = raw.strip()
+    for fmt in formats:
+        try:
+            dt = datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        has_time = any(code in fmt for code in ("%H", "%M", "%S"))
+        value = dt.isoformat(timespec="seconds") if has_time else dt.date().isoformat()
+        parsed = dt.date()
+        break
+    if value is None:
+        return None, f"invalid date (expected {' or '.join(formats)})"
+    assert parsed is not None
+    if not_future and parsed > today:
+        return None, "date in the future"
+    if parsed.year < min_year:
+        return None, f"date before {min_year}"
+    return value, None
+
+
+_DATE_FORMATS = (("%m/%d/%Y",), ("%d/%m/%Y",), ("%Y-%m-%d",), ("%d/%m/%Y", "%Y-%m-%d"), ("%Y%m%d",),
+                 ("%d.%m.%Y", "%m/%d/%Y"), ("%d-%m-%Y %H:%M",))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(raw=st.one_of(st.from_regex(r" ?[0-9]{1,4}[/.\-][0-9]{1,4}[/.\-][0-9]{1,5} ?", fullmatch=True),
+                     st.from_regex(r"[0-9]{8}", fullmatch=True),
+                     st.dates().map(lambda d: d.strftime("%m/%d/%Y")), st.dates().map(lambda d: d.strftime("%d/%m/%Y")),
+                     st.dates().map(lambda d: d.isoformat()), st.text("0123456789/-. ", max_size=12)),
+       formats=st.sampled_from(_DATE_FORMATS), not_future=st.booleans())
+def test_dates_read_as_strptime_reads_them(raw: str, formats: tuple[str, ...], not_future: bool) -> None:
+    today = date(2026, 1, 15)
+    got = C.clean_date.__wrapped__(raw, formats, today, not_future, 1900)  # type: ignore[attr-defined]
+    assert got == _ref_clean_date(raw, formats, today, not_future, 1900)

@@ -10,6 +10,7 @@ drops the value or the row.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import lru_cache
@@ -431,6 +432,17 @@ def clean_date(raw: str, formats: tuple[str, ...], today: date, not_future: bool
     text = raw.strip()
     if formats:
         for fmt in formats:
+            plain = _plain_date(fmt)
+            if plain is not None and (m := plain[0].fullmatch(text)) is not None:
+                # Two-digit day and month, four-digit year: ``strptime`` reads exactly these
+                # numbers, and refuses what ``date`` refuses.
+                fields = dict(zip(plain[1], map(int, m.groups()), strict=True))
+                try:
+                    parsed = date(fields["Y"], fields["m"], fields["d"])
+                except ValueError:
+                    continue
+                value = parsed.isoformat()
+                break
             try:
                 dt = datetime.strptime(text, fmt)
             except ValueError:
@@ -467,6 +479,20 @@ def clean_date(raw: str, formats: tuple[str, ...], today: date, not_future: bool
     return value, None
 
 
+@lru_cache(maxsize=256)
+def _plain_date(fmt: str) -> tuple[re.Pattern[str], tuple[str, ...]] | None:
+    """For a format of ``%d``, ``%m`` and ``%Y`` between "/", "-" or "." (``%m/%d/%Y``), a
+    pattern of the strictly written dates (``07/01/2023``) and the order of its fields."""
+    parts = re.split(r"(%[dmY])", fmt)
+    lits, codes = parts[0::2], tuple(p[1] for p in parts[1::2])
+    if sorted(codes) != ["Y", "d", "m"] or any(ch not in "/-." for lit in lits for ch in lit) or not all(lits[1:3]):
+        return None  # (fields side by side, 20230701, are split by strptime's backtracking)
+    width = {"Y": 4, "m": 2, "d": 2}
+    regex = "".join(re.escape(lit) + (f"([0-9]{{{width[codes[i]]}}})" if i < len(codes) else "")
+                    for i, lit in enumerate(lits))
+    return re.compile(regex), codes
+
+
 @lru_cache(maxsize=CACHE_SIZE)
 def clean_number(raw: str, minimum: float | None, maximum: float | None, integer: bool) -> Result:
     """A decimal number as text (``14``, ``2500.5``), with optional bounds."""
@@ -498,7 +524,26 @@ def clean_typed(type_name: str, raw: str) -> Result:
         # (checked on a synthetic world's every value); skip its Unicode work.
         text = " ".join(raw.split())
         return (text, None) if text else (None, f"invalid {type_name}")
+    if type_name == "name" and raw.isprintable() and unicodedata.is_normalized("NFC", raw):
+        return _clean_name_text(raw)
     return _clean_ftm(type_name, raw)
+
+
+_QUOTES = re.compile(r'^["\'](.*)["\']$')  # normality's ``strip_quotes``
+
+
+def _clean_name_text(raw: str) -> Result:
+    """``registry.name.clean`` of a printable text already in NFC, its steps without their no-ops.
+
+    FtM normalises to NFC (nothing to do), removes unsafe characters (control, format and
+    space-like characters: none is printable), strips, strips surrounding quotes and squashes
+    whitespace (in printable text the only whitespace is the space).
+    """
+    text = raw.strip()
+    if not text:
+        return None, "invalid name"
+    text = " ".join(_QUOTES.sub("\\1", text).split())
+    return (text, None) if text else (None, "invalid name")
 
 
 def clean_identifier(raw: str, compact: bool) -> Result:

@@ -247,11 +247,19 @@ class ChunkEvaluator:
             items = self._frame(ent.each, frames)
             if ent.when:
                 for cond in ent.when:
-                    acol = self._plain_arrow(cond.field, items) if not cond.values else None
-                    col = self._plain_column(cond.field, items) if acol is None else None
+                    acol = self._plain_arrow(cond.field, items)
+                    col = self._plain_column(cond.field, items) if acol is None and not cond.values else None
                     if acol is not None:
-                        # CSV text is never null: present means not empty.
-                        keep = np.flatnonzero(pc.not_equal(acol, "").to_numpy(zero_copy_only=False)).tolist()
+                        if not cond.values:
+                            ok = pc.not_equal(acol, "")  # CSV text is never null: present is not empty
+                        else:
+                            # The test once per distinct value, on a row holding just that value.
+                            enc = acol.dictionary_encode()
+                            test = cond.predicate()
+                            key = cond.field.keys[0]
+                            ok = pa.array([test(({key: v},)) for v in enc.dictionary.to_pylist()],
+                                          type=pa.bool_()).take(enc.indices)
+                        keep = np.flatnonzero(ok.to_numpy(zero_copy_only=False)).tolist()
                         items = [items[k] for k in keep]
                     elif col is not None and not cond.values:
                         items = [it for it, v in zip(items, col, strict=True) if v]
