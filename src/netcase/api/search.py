@@ -86,7 +86,8 @@ class SearchIndex:
         self._index: _Index | None = None
 
     def _current(self, store: Store) -> _Index:
-        count = int(store.scalar("SELECT count(*) FROM statements") or 0)
+        # The facts' table where statements are a view over it (a count over the view joins them all).
+        count = int(store.scalar(f"SELECT count(*) FROM {store.facts_table}") or 0)
         idx = self._index
         if idx is not None and idx.statements == count:
             return idx

@@ -287,7 +287,7 @@ def network_details(store: Store, viewer: Viewer, network_ids: Sequence[str] | N
         # Evidence lists only statements this viewer may read.
         ok = _readable_ids(store, viewer, sorted({s for rows in rows_of.values() for r in rows if r["entity_id"] in visible
                                                   for e in json.loads(r["evidence"]) for s in e["statements"]}))
-    newest = store.scalar("SELECT max(observed) FROM statements")
+    newest = store.scalar(f"SELECT max(observed) FROM {store.facts_table}")  # the table, not a view's join
     prot: dict[str, dict[str, int]] = defaultdict(dict)
     for nid, c, n in store.query(
             "SELECT network_id, category, count(DISTINCT entity_id) FROM network_protected "

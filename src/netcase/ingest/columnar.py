@@ -128,14 +128,12 @@ class StatementBuilder:
 
     ``prepare`` turns a chunk's small tables into a ``StatementSet``; a DuckDB store runs the query
     on its own connection (``StatementSet.insert_into``: ``INSERT … SELECT``, no statement leaves
-    DuckDB), any other store gets Arrow from a private in-memory DuckDB (``StatementSet.to_arrow``),
-    opened on first use. Close the builder when the file is done (``close``).
+    DuckDB), any other store gets Arrow from a private in-memory DuckDB (``StatementSet.to_arrow``).
     """
 
     def __init__(self, prov: Provenance, review_by: date) -> None:
         self.prov = prov
         self.review_by = review_by
-        self._con: duckdb.DuckDBPyConnection | None = None
         submitting = bool(prov.submitting_agency)
         self._sql = {
             (per_row, prefix, by_entity): statement_sql(per_row_ctx=per_row, submitting_agency=submitting,
@@ -169,20 +167,21 @@ class StatementBuilder:
         """Statements of one chunk as Arrow (``prepare(…).to_arrow()``)."""
         return self.prepare(tables, ctx).to_arrow()
 
-    def connection(self) -> duckdb.DuckDBPyConnection:
-        """The private in-memory DuckDB (for stores that are not DuckDB)."""
-        if self._con is None:
-            self._con = duckdb.connect(":memory:")
-            # Small, short-lived joins: insertion order is not needed, memory stays bounded.
-            self._con.execute("SET preserve_insertion_order = false")
-            self._con.execute("SET memory_limit = '1GB'")
-        return self._con
+    @staticmethod
+    def connection() -> duckdb.DuckDBPyConnection:
+        """A new private in-memory DuckDB (for stores that are not DuckDB); the caller closes it.
+
+        One per build, not one per file: with read-ahead (``netcase.ingest.prefetch``) the loader's
+        thread finishes the file, and would close a shared one, while the writer still builds.
+        """
+        con = duckdb.connect(":memory:")
+        # Small, short-lived joins: insertion order is not needed, memory stays bounded.
+        con.execute("SET preserve_insertion_order = false")
+        con.execute("SET memory_limit = '1GB'")
+        return con
 
     def close(self) -> None:
-        """Free the in-memory database, if one was opened."""
-        if self._con is not None:
-            self._con.close()
-            self._con = None
+        """Nothing to free: each build opens and closes its own connection (``connection``)."""
 
 
 class StatementSet:
@@ -214,14 +213,12 @@ class StatementSet:
     def to_arrow(self) -> pa.Table:
         """The statements as an Arrow table in ``STATEMENT_COLUMNS`` order, built in memory."""
         con = self.builder.connection()
-        names = list(self.tables)
         try:
-            for name in names:
+            for name in self.tables:
                 con.register(name, self.tables[name])
             out = con.sql(self.query(), params=self.params).to_arrow_table()
         finally:
-            for name in names:
-                con.unregister(name)
+            con.close()
         assert tuple(out.column_names) == STATEMENT_COLUMNS
         return out
 

@@ -10,8 +10,9 @@ from netcase.store import Store
 def ingest_stats(store: Store) -> dict[str, Any]:
     """Counts for ``netcase stats``; plain data, the same on DuckDB and PostgreSQL."""
     return {
-        "statements": int(store.scalar("SELECT count(*) FROM statements") or 0),
-        "entities": int(store.scalar("SELECT count(DISTINCT entity_id) FROM statements") or 0),
+        # Counted on the table that holds the facts (DuckDB's ``statements`` is a view joining labels).
+        "statements": int(store.scalar(f"SELECT count(*) FROM {store.facts_table}") or 0),
+        "entities": int(store.scalar(f"SELECT count(DISTINCT entity_id) FROM {store.facts_table}") or 0),
         "entities_by_schema": {
             r[0]: int(r[1])
             for r in store.query(
