@@ -164,6 +164,7 @@ class ChunkEvaluator:
         self.columns: AbcMapping[str, Sequence[Any]] | None = None
         self.arrow: dict[str, pa.Array] | None = None  # the chunk's columns, for a block Arrow parsed
         self.n_rows = 0
+        self.item_pos = np.zeros(0, dtype=np.int64)  # row positions of the entity being evaluated
         self.arrow_columns: dict[str, pa.Array] = {}
         self.link_targets = {s.entity for e in mapping.entities for s in e.links()}
         self.getters: dict[int, Callable[[Chain, tuple[int, ...]], Any]] = {}
@@ -240,7 +241,7 @@ class ChunkEvaluator:
         # Entities, in link order.
         frames: dict[tuple[FieldPath, ...], list[Item]] = {(): [(p, (), ch) for p, ch in enumerate(chains)]}
         # Link targets: entity name → (row position, list indices) → the target's item number.
-        built: dict[str, dict[tuple[int, tuple[int, ...]], int]] = {}
+        built: dict[str, _Targets] = {}
         n_items = 0
         pending: list[Pending] = []
         for ent in m.entities:
@@ -279,6 +280,7 @@ class ChunkEvaluator:
             # alive when it has a record id, and is known by its number within the chunk.
             eids = [sr is not None for sr in srecs]
             vals: list[SourceValues] = []
+            self.item_pos = np.fromiter((it[0] for it in items), dtype=np.int64, count=len(items))
             for s in ent.sources:
                 self._evaluate_source(s, items, eids, built, lines, rejected, reject_row, vals)
             # An entity exists when it has a value that is not a constant, and its required props.
@@ -301,7 +303,8 @@ class ChunkEvaluator:
             exists_np = present & np.asarray(eids, dtype=bool)
             exists = exists_np.tolist()
             if ent.name in self.link_targets:
-                built[ent.name] = {(items[k][0], items[k][1]): n_items + k for k in np.flatnonzero(exists_np).tolist()}
+                built[ent.name] = _Targets(items, exists_np, n_items,
+                                           None if ent.each else (self.n_rows, self.item_pos))
             n_items += len(items)
             ent_obs = (self._observed(ent.observed, items, lines, rejected) if ent.observed is not None
                        else [observed[it[0]] for it in items])
@@ -373,11 +376,33 @@ class ChunkEvaluator:
 
     def _observed(self, s: Source, items: list[Item], lines: list[int], rejected: list[Rejected]) -> list[str | None]:
         """The observed date of each item (ISO text, date part), through a cache of distinct values."""
-        col = self._raw_column(s, items)
         cl = self.cleaners[id(s)]
         cache = self.caches.setdefault(id(s), {})
         if len(cache) > SOURCE_CACHE:
             cache.clear()
+        acol = self._plain_arrow(s.field, items) if s.field is not None and s.template is None else None
+        if acol is not None:
+            # An Arrow column: each distinct text cleaned once, spread back with ``take``.
+            enc = acol.dictionary_encode()
+            distinct = enc.dictionary.to_pylist()
+            hits = []
+            for text in distinct:
+                hit = cache.get(text)
+                if hit is None:
+                    hit = (None, None) if text == "" else cl(text, None)
+                    if text != "":
+                        cache[text] = hit
+                hits.append(hit)
+            indices = enc.indices
+            values = pa.array([v[:10] if v else None for v, _ in hits], type=pa.string()).take(indices)
+            if any(r is not None for _, r in hits):
+                why = pa.array([r for _, r in hits], type=pa.string()).take(indices)
+                codes = indices.to_numpy(zero_copy_only=False)
+                for k in np.flatnonzero(why.is_valid().to_numpy(zero_copy_only=False)).tolist():
+                    text, reason = distinct[codes[k]], hits[codes[k]][1]
+                    rejected.append(Rejected(lines[items[k][0]], _field_name(s), reason, value=text, scope="value"))
+            return values.to_pylist()  # type: ignore[no-any-return]
+        col = self._raw_column(s, items)
         out: list[str | None] = []
         for k, raw in enumerate(col):
             if raw is None or raw == "" or raw == []:
@@ -415,7 +440,7 @@ class ChunkEvaluator:
         s: Source,
         items: list[Item],
         eids: list[bool],
-        built: dict[str, dict[tuple[int, tuple[int, ...]], int]],
+        built: dict[str, _Targets],
         lines: list[int],
         rejected: list[Rejected],
         reject_row: Callable[..., None],
@@ -428,6 +453,12 @@ class ChunkEvaluator:
             target = built[s.entity]
             depth = len(next(e for e in self.m.entities if e.name == s.entity).each)
             iget = s.index.getter() if s.index is not None else None
+            if iget is None and depth == 0 and target.by_pos is not None:
+                # A target with one item per row: its item number by each item's row position.
+                tids = target.by_pos[self.item_pos]
+                kk = np.flatnonzero(np.asarray(eids, dtype=bool) & (tids >= 0))
+                vals.append((s, kk.astype(np.int64), tids[kk].astype(np.int64), None))
+                return
             for k, (pos, idx, ch) in enumerate(items):
                 if not eids[k]:
                     continue
@@ -913,6 +944,30 @@ def vector_clean(s: Source, arr: pa.Array) -> tuple[pa.Array, pa.Array | None] |
                 v = pc.replace_with_mask(v, comma, _squash(swapped, spaces_only=True))
         return v, pc.and_(plain, pc.not_equal(v, ""))
     return None
+
+
+class _Targets:
+    """The built items of a link target: (row position, list indices) → item number (``get``),
+    and for a target with at most one item per row, the same by row position (``by_pos``, -1 for
+    none)."""
+
+    def __init__(self, items: list[Item], exists: np.ndarray, base: int,
+                 per_row: tuple[int, np.ndarray] | None) -> None:
+        self.items = items
+        self.ks = np.flatnonzero(exists)
+        self.base = base
+        self._map: dict[tuple[int, tuple[int, ...]], int] | None = None
+        self.by_pos: np.ndarray | None = None
+        if per_row is not None:
+            n_rows, pos = per_row
+            self.by_pos = np.full(n_rows, -1, dtype=np.int64)
+            self.by_pos[pos[self.ks]] = base + self.ks
+
+    def get(self, key: tuple[int, tuple[int, ...]]) -> int | None:
+        if self._map is None:
+            items, base = self.items, self.base
+            self._map = {(items[k][0], items[k][1]): base + k for k in self.ks.tolist()}
+        return self._map.get(key)
 
 
 def _codes(texts: list[str]) -> np.ndarray:
