@@ -81,18 +81,19 @@ def clean_phone(raw: str, regions: tuple[str, ...], hint: str | None = None) -> 
     libphonenumber's metadata) wins; failing that a *possible* number (right length for the
     region) is kept, because exports carry new number ranges the metadata lacks.
     """
-    if hint and regions[:1] != (hint,):
-        regions = (hint, *[r for r in regions if r != hint])
     digits = _NOT_PHONE.sub("", raw)
-    if len(digits.lstrip("+")) < 6:
+    bare = digits.lstrip("+")
+    if len(bare) < 6:
         return None, "invalid phone number"
-    if digits.startswith(("+521", "521")) and len(digits.lstrip("+")) == 13:
+    if len(bare) == 13 and digits.startswith(("+521", "521")):
         # Mexico dropped the mobile "1" after +52 in 2019; old contact lists still carry it.
-        digits = "+52" + digits.lstrip("+")[3:]
+        digits = "+52" + bare[3:]
         raw = digits
     fast = _fast_phone(digits, (hint,) if hint else ())
     if fast is not None:
         return fast, None
+    if hint and regions[:1] != (hint,):
+        regions = (hint, *[r for r in regions if r != hint])
     attempts: list[tuple[str, str | None]] = []
     if digits.startswith("+"):
         attempts.append((digits, None))
@@ -142,6 +143,9 @@ except (ImportError, AttributeError):  # pragma: no cover - another libphonenumb
     _FOLLOWED = False
 
 
+_IDD: dict[str, re.Pattern[str]] = {}  # international prefixes, compiled
+
+
 class _Unfollowed(Exception):
     """A case ``_parse_digits`` leaves to ``phonenumbers.parse``."""
 
@@ -183,7 +187,10 @@ def _parse_digits(d: str, plus: bool, region: str | None) -> tuple[int, str] | N
             return None  # no region and no "+"
         assert md is not None
         idd = md.international_prefix if md.international_prefix is not None else "NonMatch"
-        stripped, rest = _PREFIX_AS_IDD(re.compile(idd), d)
+        idd_re = _IDD.get(idd)
+        if idd_re is None:
+            idd_re = _IDD[idd] = re.compile(idd)
+        stripped, rest = _PREFIX_AS_IDD(idd_re, d)
         if stripped:
             # The region's international prefix (011, 00): the calling code follows.
             if len(rest) <= 2:

@@ -672,11 +672,22 @@ class ChunkEvaluator:
         else:
             harr = hints if isinstance(hints, pa.Array) else pa.array(
                 [h if isinstance(h, str) else None for h in hints], type=pa.string())
+            phone = self.cleaners[id(s)]
+            if isinstance(phone, _PhoneCleaner):
+                # Each distinct country once to its dialing region: the key is (text, region).
+                henc = harr.dictionary_encode()
+                harr = pa.array([phone.hint(h) for h in henc.dictionary.to_pylist()],
+                                type=pa.string()).take(henc.indices)
             # (text, hint) as one key; a row without a hint keeps an empty one.
             keys = pc.binary_join_element_wise(arr, pc.fill_null(harr, ""), "\x00")
         enc = keys.dictionary_encode()
         distinct = enc.dictionary.to_pylist()
         cl = self.cleaners[id(s)]
+        if isinstance(cl, _PhoneCleaner) and hints is not None:
+            countries = cl.countries
+
+            def cl(text: str, region: Any) -> tuple[str | None, str | None]:
+                return C.clean_phone(text, countries, region)
         cleaned: list[str | None] = []
         reasons: list[str | None] = []
         for key in distinct:
@@ -1015,6 +1026,27 @@ def _value_getter(s: Source) -> Callable[[Chain, tuple[int, ...]], Any]:
     return lambda ch, idx: get(ch)
 
 
+class _PhoneCleaner:
+    """A phone source's cleaner: ``(text, raw country) → clean_phone(text, countries, hint)``, the
+    hint being the dialing region of the row's country (after the source's value map)."""
+
+    def __init__(self, countries: tuple[str, ...], vmap: dict[str, str | None] | None) -> None:
+        self.countries = countries
+        self.vmap = vmap
+
+    def hint(self, raw_c: Any) -> str | None:
+        """The row's own country as a dialing region (tried first), or None."""
+        if isinstance(raw_c, str) and raw_c:
+            vmap = self.vmap
+            if vmap is not None and map_key(raw_c) in vmap:
+                raw_c = vmap[map_key(raw_c)] or ""
+            return C.region_hint(raw_c) if raw_c else None
+        return None
+
+    def __call__(self, text: str, raw_c: Any) -> tuple[str | None, str | None]:
+        return C.clean_phone(text, self.countries, self.hint(raw_c))
+
+
 def _cleaner(s: Source, today: date) -> Cleaner:
     """The function that maps and cleans one raw text value of source ``s``."""
     vmap = s.value_map
@@ -1022,19 +1054,8 @@ def _cleaner(s: Source, today: date) -> Cleaner:
     t = s.prop_type
     base: Cleaner
     if t == "phone":
-        countries = s.countries
-
-        def phone(text: str, raw_c: Any) -> tuple[str | None, str | None]:
-            hint = None
-            if isinstance(raw_c, str) and raw_c:
-                if vmap is not None and map_key(raw_c) in vmap:
-                    raw_c = vmap[map_key(raw_c)] or ""
-                # The row's own country is the likeliest dialing region: tried first.
-                hint = C.region_hint(raw_c) if raw_c else None
-            return C.clean_phone(text, countries, hint)
-
         # The value map of a phone source applies to its country field, not to the number.
-        return phone
+        return _PhoneCleaner(s.countries, vmap)
     elif t == "date":
         fmts, nf, my = s.formats, s.not_future, s.min_year
 
