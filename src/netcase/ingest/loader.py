@@ -54,8 +54,9 @@ RowCtx = tuple[str, str, str, bool, str | None, str | None, str, str, str]
 # Values are an Arrow string array, or for a link source an int array of target item numbers
 # (then raw values are None).
 SourceValues = tuple[Source, "np.ndarray[Any, Any]", Any, "pa.Array | None"]
-# One entity over a chunk: (spec, items, alive, record ids, observed, values, exists)
-Pending = tuple[EntitySpec, list[Item], list[bool], list[str], list[str | None], list[SourceValues], list[bool]]
+# One entity over a chunk: (spec, items, alive, record ids, observed, values, exists, row positions)
+Pending = tuple[EntitySpec, list[Item], list[bool], list[str], list[str | None], list[SourceValues], list[bool],
+                "np.ndarray[Any, Any]"]
 # (text, raw value of the source's country field or None) → (clean value, refusal reason)
 Cleaner = Callable[[str, Any], tuple[str | None, str | None]]
 SOURCE_CACHE = 200_000
@@ -165,6 +166,7 @@ class ChunkEvaluator:
         self.arrow: dict[str, pa.Array] | None = None  # the chunk's columns, for a block Arrow parsed
         self.n_rows = 0
         self.item_pos = np.zeros(0, dtype=np.int64)  # row positions of the entity being evaluated
+        self._pos_items: list[Item] | None = None  # … and its items
         self.arrow_columns: dict[str, pa.Array] = {}
         self.link_targets = {s.entity for e in mapping.entities for s in e.links()}
         self.getters: dict[int, Callable[[Chain, tuple[int, ...]], Any]] = {}
@@ -239,13 +241,16 @@ class ChunkEvaluator:
             observed = self._observed(m.observed, [(p, (), ch) for p, ch in enumerate(chains)], lines, rejected)
 
         # Entities, in link order.
-        frames: dict[tuple[FieldPath, ...], list[Item]] = {(): [(p, (), ch) for p, ch in enumerate(chains)]}
+        root_items: list[Item] = [(p, (), ch) for p, ch in enumerate(chains)]
+        frames: dict[tuple[FieldPath, ...], list[Item]] = {(): root_items}
         # Link targets: entity name → (row position, list indices) → the target's item number.
         built: dict[str, _Targets] = {}
         n_items = 0
         pending: list[Pending] = []
         for ent in m.entities:
             items = self._frame(ent.each, frames)
+            # Row positions of the items, followed through the filters where they are cheap.
+            pos_np: np.ndarray | None = np.arange(n, dtype=np.int64) if items is root_items else None
             if ent.when:
                 for cond in ent.when:
                     acol = self._plain_arrow(cond.field, items)
@@ -260,13 +265,19 @@ class ChunkEvaluator:
                             key = cond.field.keys[0]
                             ok = pa.array([test(({key: v},)) for v in enc.dictionary.to_pylist()],
                                           type=pa.bool_()).take(enc.indices)
-                        keep = np.flatnonzero(ok.to_numpy(zero_copy_only=False)).tolist()
-                        items = [items[k] for k in keep]
+                        keep_np = np.flatnonzero(ok.to_numpy(zero_copy_only=False))
+                        items = [items[k] for k in keep_np.tolist()]
+                        pos_np = pos_np[keep_np] if pos_np is not None else None
                     elif col is not None and not cond.values:
                         items = [it for it, v in zip(items, col, strict=True) if v]
+                        pos_np = None
                     else:
                         test = cond.predicate()
                         items = [it for it in items if test(it[2])]
+                        pos_np = None
+            self.item_pos = (pos_np if pos_np is not None
+                             else np.fromiter((it[0] for it in items), dtype=np.int64, count=len(items)))
+            self._pos_items = items
             if ent.record_id is not None:
                 fast = self._template_column(ent.record_id, items, collapse_blanks=False)
                 if fast is not None:
@@ -274,13 +285,14 @@ class ChunkEvaluator:
                 else:
                     render_e = ent.record_id.renderer()
                     srecs = [render_e(it[2], it[1]) for it in items]
+            elif items is root_items:
+                srecs = list(rec_ids)
             else:
                 srecs = [rec_ids[it[0]] for it in items]
             # Entity ids are hashed in SQL with the statements (``statement_sql``); here an item is
             # alive when it has a record id, and is known by its number within the chunk.
             eids = [sr is not None for sr in srecs]
             vals: list[SourceValues] = []
-            self.item_pos = np.fromiter((it[0] for it in items), dtype=np.int64, count=len(items))
             for s in ent.sources:
                 self._evaluate_source(s, items, eids, built, lines, rejected, reject_row, vals)
             # An entity exists when it has a value that is not a constant, and its required props.
@@ -306,10 +318,14 @@ class ChunkEvaluator:
                 built[ent.name] = _Targets(items, exists_np, n_items,
                                            None if ent.each else (self.n_rows, self.item_pos))
             n_items += len(items)
-            ent_obs = (self._observed(ent.observed, items, lines, rejected) if ent.observed is not None
-                       else [observed[it[0]] for it in items])
+            if ent.observed is not None:
+                ent_obs = self._observed(ent.observed, items, lines, rejected)
+            elif items is root_items:
+                ent_obs = list(observed)
+            else:
+                ent_obs = [observed[it[0]] for it in items]
             srec_text = [sr or "" for sr in srecs]
-            pending.append((ent, items, eids, srec_text, ent_obs, vals, exists))
+            pending.append((ent, items, eids, srec_text, ent_obs, vals, exists, self.item_pos))
 
         stmts = self._emit(pending, bad, row_ctx)
         return Chunk(statements=stmts, rejected=rejected, rows_read=rc.count, rows_accepted=n - len(bad))
@@ -575,6 +591,8 @@ class ChunkEvaluator:
         col = arrow[fp.keys[0]]
         if len(items) == self.n_rows:
             return col
+        if items is self._pos_items:
+            return col.take(pa.array(self.item_pos, type=pa.int64()))
         return col.take(pa.array([it[0] for it in items], type=pa.int64()))
 
     def _template_column(self, tpl: Template, items: list[Item], *, collapse_blanks: bool) -> list[str | None] | None:
@@ -732,7 +750,7 @@ class ChunkEvaluator:
         srec_all: list[str] = []
         idx_all: list[str | None] = []
         obs_all: list[str | None] = []
-        pos_all: list[int] = []
+        pos_all: list[np.ndarray] = []
         st_item: list[Any] = []
         st_src: list[Any] = []
         st_target: list[Any] = []
@@ -741,18 +759,20 @@ class ChunkEvaluator:
         bad_np = np.zeros(len(row_ctx) + 1, dtype=bool)
         if bad:
             bad_np[list(bad)] = True
-        for ent, items, _alive, srecs, obs, vals, exists in pending:
+        for ent, items, _alive, srecs, obs, vals, exists, pos in pending:
             base = len(srec_all)
             item_ent.append(self._code(self.ent_codes, ent.name))
             item_ent.append(len(items))
             srec_all.extend(srecs)
-            idx_all.extend([".".join(map(str, it[1])) if it[1] else None for it in items])
+            if ent.each:
+                idx_all.extend([".".join(map(str, it[1])) if it[1] else None for it in items])
+            else:
+                idx_all.extend([None] * len(items))  # one item per row: no list indices
             obs_all.extend(obs)
-            pos = [it[0] for it in items]
-            pos_all.extend(pos)
+            pos_all.append(pos)
             skip = ~np.asarray(exists, dtype=bool)
             if bad:
-                skip |= bad_np[np.asarray(pos, dtype=np.int64)]
+                skip |= bad_np[pos]
             if ent.once:
                 seen = self.state.seen.setdefault(ent.name, set())
                 for k in np.flatnonzero(~skip).tolist():
@@ -809,7 +829,7 @@ class ChunkEvaluator:
                 "srec": pa.array(srec_all, type=pa.string()),
                 "idx": pa.array(idx_all, type=pa.string()),
                 "obs": pa.array(list(map(dates.__getitem__, obs_all)), type=pa.date32()),
-                "pos": pa.array(pos_all, type=pa.int32()),
+                "pos": pa.array(np.concatenate(pos_all) if pos_all else np.zeros(0, np.int64), type=pa.int32()),
             }),
             "facts": pa.table({
                 "item": pa.array(np.concatenate(st_item) if st_item else np.zeros(0, np.int32), type=pa.int32()),
@@ -870,15 +890,15 @@ class ChunkEvaluator:
         pair = item_rec[ks[cand]] * (int(codes.max()) + 1) + codes
         _, first = np.unique(pair, return_index=True)
         keep[:] = False
-        for j in first.tolist():
-            f = int(cand[j])
-            k = int(ks[f])
-            if s.entity is None:
-                v: Any = vs[f].as_py()
-            else:
-                t = int(vs[f])
-                v = (s.entity, srec_all[t], idx_all[t])
-            key = hash((srecs[k], items[k][1], s.prop, v))
+        fs = cand[first]
+        # The first facts' values in one conversion, in the same order as the facts.
+        if s.entity is None:
+            values: list[Any] = vs.take(pa.array(fs, type=pa.int64())).to_pylist()
+        else:
+            values = [(s.entity, srec_all[t], idx_all[t]) for t in vs[fs].tolist()]
+        prop = s.prop
+        for f, k, v in zip(fs.tolist(), ks[fs].tolist(), values, strict=True):
+            key = hash((srecs[k], items[k][1], prop, v))
             if key not in written:
                 written.add(key)
                 keep[f] = True
