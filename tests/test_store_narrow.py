@@ -220,3 +220,43 @@ def test_a_store_written_before_the_narrow_layout_keeps_every_statement(tiny_wor
     finally:
         old.close()
     assert _has_index(path)
+
+
+def test_an_index_too_big_for_the_load_s_memory_bound_is_built_under_duckdb_s_own(tiny_world: Path,
+                                                                                  tmp_path: Path) -> None:
+    """DuckDB refuses an ART index that does not fit its memory bound; the bulk load's build then
+    retries under DuckDB's default bound, and the load's bound is put back."""
+    store = open_store(str(tmp_path / "n.duckdb"))
+    assert isinstance(store, DuckDBStore)
+
+    class TightMemory:
+        """The store's connection, refusing the first index build as DuckDB does when it is short."""
+
+        def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+            self.con, self.refused = con, 0
+
+        def execute(self, sql: str, *args: object) -> duckdb.DuckDBPyConnection:
+            if sql.startswith("CREATE INDEX") and not self.refused:
+                self.refused += 1
+                raise duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate data of size 4.0 KiB")
+            return self.con.execute(sql, *args)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.con, name)
+
+    real = store.con
+    try:
+        ingest_paths(store, [tiny_world], default_loaders())
+        tight = TightMemory(real)
+        with store.memory_limit("300MB"):
+            bound = store.scalar("SELECT current_setting('memory_limit')")
+            store.con = tight  # type: ignore[assignment]
+            with store.deferred_indexes():
+                pass
+            store.con = real
+            assert tight.refused == 1
+            assert store.scalar("SELECT current_setting('memory_limit')") == bound
+        assert store.scalar("SELECT count(*) FROM duckdb_indexes() WHERE table_name = 'statement_facts'") == 2
+    finally:
+        store.con = real
+        store.close()

@@ -192,7 +192,18 @@ class DuckDBStore(Store):
 
     def _create_bulk_indexes(self) -> None:
         for name, table, column in self._missing_bulk_indexes():
-            self.con.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({column})")
+            sql = f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({column})"
+            try:
+                self.con.execute(sql)
+            except duckdb.OutOfMemoryException:
+                # An ART index is built in memory whole: under a bulk load's bound (``memory_limit``)
+                # a store of tens of millions of facts may not fit; DuckDB's default bound then.
+                before = self.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+                self.con.execute("RESET memory_limit")
+                try:
+                    self.con.execute(sql)
+                finally:
+                    self.con.execute(f"SET memory_limit = '{before}'")
 
     @contextmanager
     def deferred_indexes(self) -> Iterator[None]:
