@@ -912,10 +912,6 @@ class ChunkEvaluator:
             n = codes[key] = len(codes)
         return n
 
-# Printable ASCII only (``str.isascii() and str.isprintable()``), in RE2 syntax for Arrow.
-_PRINTABLE_ASCII = r"^[\x20-\x7e]*$"
-
-
 # Whitespace other than the plain space (``_WS_RUN`` without it).
 _ODD_WS = _WS_RUN.replace(" ", "", 1).removesuffix("+")
 assert _ODD_WS.count(" ") == 0 and _ODD_WS.endswith("]")
@@ -946,8 +942,21 @@ def vector_clean(s: Source, arr: pa.Array) -> tuple[pa.Array, pa.Array | None] |
     refusal possible); values outside the mask, and refusals, are left to the Python cleaner.
     None when the source's type (or a value map) needs Python throughout.
     """
-    if s.value_map is not None or not len(arr):
+    if s.value_map is not None or not len(arr) or s.prop_type not in _VECTOR_TYPES:
         return None
+    # The text work on each distinct value once, spread back with ``take``.
+    enc = arr.dictionary_encode()
+    got = _vector_clean_distinct(s, enc.dictionary)
+    assert got is not None
+    values = got[0].take(enc.indices)
+    return values, None if got[1] is None else pc.fill_null(got[1].take(enc.indices), False)
+
+
+_VECTOR_TYPES = ("string", "text", "identifier", "name", "address")
+
+
+def _vector_clean_distinct(s: Source, arr: pa.Array) -> tuple[pa.Array, pa.Array | None] | None:
+    """``vector_clean`` of an array without nulls (a dictionary)."""
     t = s.prop_type
     null = pa.scalar(None, pa.string())
     if t in ("string", "text"):
@@ -959,13 +968,13 @@ def vector_clean(s: Source, arr: pa.Array) -> tuple[pa.Array, pa.Array | None] |
             # ``[^0-9A-Za-z]`` removed: what is left is ASCII, upper-cased alike in Python and Arrow.
             v = pc.ascii_upper(pc.replace_substring_regex(arr, pattern="[^0-9A-Za-z]", replacement=""))
             return v, pc.fill_null(pc.not_equal(v, ""), False)
-        plain = pc.fill_null(pc.match_substring_regex(arr, _PRINTABLE_ASCII), False)
+        plain = pc.ascii_is_printable(arr)
         v = pc.ascii_upper(_squash(arr, spaces_only=True))
         return v, pc.and_(plain, pc.not_equal(v, ""))
     if t in ("name", "address"):
         # Printable ASCII: FtM's cleaning is a whitespace collapse (``clean_typed``), after the
         # reordering of ``SURNAMES, GIVEN`` for names (``reorder_name``).
-        plain = pc.fill_null(pc.match_substring_regex(arr, _PRINTABLE_ASCII), False)
+        plain = pc.ascii_is_printable(arr)  # ``isascii() and isprintable()``
         v = _squash(arr, spaces_only=True)
         if t == "name" and s.order in ("surnames_first", "auto"):
             comma = pc.fill_null(pc.match_substring(v, ","), False)
