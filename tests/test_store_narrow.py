@@ -12,7 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from netcase.ingest.engine import bulk_load, discover, ingest_paths
 from netcase.ingest.prefetch import prefetch
@@ -262,3 +265,16 @@ def test_an_index_too_big_for_the_load_s_memory_bound_is_built_under_duckdb_s_ow
     finally:
         store.con = real
         store.close()
+
+
+@given(st.lists(st.integers(min_value=0, max_value=3000), max_size=400)
+       | st.lists(st.integers(min_value=0, max_value=10**12), max_size=50))
+def test_label_codes_are_numbered_as_unique_numbers_them(codes: list[int]) -> None:
+    """The linear numbering of a chunk's (handling, source) codes equals ``np.unique``'s."""
+    from netcase.ingest.columnar import _dense_codes
+
+    arr = np.asarray(codes, dtype=np.int64)
+    got_values, got_index = _dense_codes(arr)
+    want_values, want_index = np.unique(arr, return_inverse=True)
+    assert got_values.tolist() == want_values.tolist()
+    assert got_index.tolist() == want_index.reshape(-1).tolist()

@@ -123,6 +123,21 @@ ORDER BY entity_id
 PREFIX = "_nc_"  # names of a chunk's tables while registered on a store's connection
 
 
+def _dense_codes(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(codes, return_inverse=True)`` for small non-negative codes, without sorting.
+
+    A chunk's (handling, source) pairs are a few hundred codes over hundreds of thousands of facts:
+    counting them is linear, where ``unique`` sorts every fact's code.
+    """
+    top = int(codes.max(initial=-1)) + 1
+    if top > 4 * len(codes) + 1_000_000:
+        return np.unique(codes, return_inverse=True)
+    used = np.flatnonzero(np.bincount(codes, minlength=top))
+    position = np.zeros(top, dtype=np.int64)
+    position[used] = np.arange(len(used))
+    return used, position[codes]
+
+
 class StatementBuilder:
     """One file's statement builder: the batch's constant columns and the two statement queries.
 
@@ -255,7 +270,7 @@ class StatementSet:
             fact_ctx = np.zeros(len(facts_src), dtype=np.int64)
             handlings = [tuple(prm[c] for c in CTX_COLUMNS)]
         width = int(facts_src.max(initial=0)) + 1
-        pairs, index = np.unique(fact_ctx * width + facts_src, return_inverse=True)
+        pairs, index = _dense_codes(fact_ctx * width + facts_src)
         out: list[tuple[Any, ...]] = []
         for pair in pairs.tolist():
             h = dict(zip(CTX_COLUMNS, handlings[pair // width], strict=True))
