@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -358,3 +359,37 @@ def test_dates_read_as_strptime_reads_them(raw: str, formats: tuple[str, ...], n
     today = date(2026, 1, 15)
     got = C.clean_date.__wrapped__(raw, formats, today, not_future, 1900)  # type: ignore[attr-defined]
     assert got == _ref_clean_date(raw, formats, today, not_future, 1900)
+
+
+# -- phones of a column in Arrow -------------------------------------------------------------------
+def _check_column(raws: Sequence[str | None], hints: Sequence[str | None] | None, regions: tuple[str, ...]) -> int:
+    import pyarrow as pa
+
+    values, done = C.fast_phone_column(pa.array(raws, type=pa.string()),
+                                       None if hints is None else pa.array(hints, type=pa.string()))
+    settled = 0
+    for i, raw in enumerate(raws):
+        if not done[i].as_py():
+            continue
+        settled += 1
+        hint = None if hints is None else hints[i]
+        assert raw is not None
+        assert (values[i].as_py(), None) == _ref_clean_phone(raw, regions, hint), (raw, hint)
+    return settled
+
+
+def test_phone_column_in_arrow_as_clean_phone(world_phones: list[str]) -> None:
+    settled = 0
+    for hint in HINTS:
+        settled += _check_column([*world_phones, None, ""], [hint] * (len(world_phones) + 2), REGIONS)
+    settled += _check_column(world_phones, None, REGIONS)
+    assert settled > len(world_phones) * 4  # most numbers are settled in Arrow
+
+
+@settings(max_examples=500, deadline=None)
+@given(rows=st.lists(st.tuples(_FORMATTED, st.sampled_from(HINTS)), min_size=1, max_size=40),
+       regions=st.sampled_from(ORDERS))
+def test_generated_phone_columns_in_arrow_as_clean_phone(rows: list[tuple[str, str | None]],
+                                                         regions: tuple[str, ...]) -> None:
+    _check_column([r for r, _ in rows], [h for _, h in rows], regions)
+    _check_column([r for r, _ in rows], None, regions)

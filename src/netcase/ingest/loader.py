@@ -684,6 +684,7 @@ class ChunkEvaluator:
             ks = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
             vals.append((s, ks, values.filter(mask), arr.filter(mask)))
             return
+        harr: pa.Array | None = None
         if hints is None:
             # Values cleaned in Arrow leave only the rest (as nulls elsewhere) to Python.
             keys = arr if fast is None else pc.if_else(fast[1], pa.scalar(None, pa.string()), arr)
@@ -698,6 +699,10 @@ class ChunkEvaluator:
                                 type=pa.string()).take(henc.indices)
             # (text, hint) as one key; a row without a hint keeps an empty one.
             keys = pc.binary_join_element_wise(arr, pc.fill_null(harr, ""), "\x00")
+        if isinstance(self.cleaners[id(s)], _PhoneCleaner):
+            # Numbers the fast path settles by their form are cleaned in Arrow; the rest in Python.
+            fast = C.fast_phone_column(arr, harr)
+            keys = pc.if_else(fast[1], pa.scalar(None, pa.string()), keys)
         enc = keys.dictionary_encode()
         distinct = enc.dictionary.to_pylist()
         cl = self.cleaners[id(s)]
