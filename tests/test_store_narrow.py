@@ -278,3 +278,18 @@ def test_label_codes_are_numbered_as_unique_numbers_them(codes: list[int]) -> No
     want_values, want_index = np.unique(arr, return_inverse=True)
     assert got_values.tolist() == want_values.tolist()
     assert got_index.tolist() == want_index.reshape(-1).tolist()
+
+
+def test_an_entity_s_statements_read_in_two_look_ups_are_those_of_the_view(tiny_world: Path, tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "n.duckdb"))
+    try:
+        ingest_paths(store, [tiny_world], default_loaders())
+        ids = [r[0] for r in store.query("SELECT DISTINCT entity_id FROM statement_facts ORDER BY 1 LIMIT 40")]
+        marks = ", ".join("?" for _ in ids)
+        want = store.query_dicts(f"SELECT * FROM statements WHERE entity_id IN ({marks})", ids)
+        got = store.entity_statements(ids)
+        assert sorted(got, key=repr) == sorted(want, key=repr) and got
+        assert all(list(r) == list(STATEMENT_COLUMNS) for r in got)
+        assert store.entity_statements([]) == [] and store.entity_statements(["no-such-entity"]) == []
+    finally:
+        store.close()

@@ -17,7 +17,6 @@ from followthemoney import model
 
 from netcase.access import policy
 from netcase.access.policy import statement_filter
-from netcase.access.protected import sql_list
 from netcase.access.viewer import Viewer
 from netcase.store import Store, value_index
 
@@ -64,18 +63,6 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def by_entity_sql(store: Store, ids_marks: str, fields: str = "*") -> str:
-    """A ``WITH s AS MATERIALIZED (…)`` prefix: the statements of some entity ids, found first.
-
-    DuckDB uses its ART index on ``statements.entity_id`` only for a scan whose filters are all on
-    that column; written in one WHERE clause with the access filter it scans every statement. The
-    materialised common table expression looks the ids up through the index, then the access
-    filter (the policy's ``statement_filter``, written against alias ``s``) applies to those rows.
-    PostgreSQL plans both forms with its own index.
-    """
-    return store.entity_statements_cte(ids_marks, fields)
-
-
 @dataclass
 class MemberRows:
     """The statements of some mention entities that a viewer may read, and who among them is protected."""
@@ -97,15 +84,12 @@ def read_members(store: Store, viewer: Viewer, ids: list[str], values: list[str]
     values are read (and ``protected`` then covers only flags among them).
     """
     rows: list[dict[str, Any]] = []
-    vmarks = ", ".join("?" for _ in values or ())
+    wanted = set(values) if values else None
     kinds: list[tuple[Any, ...]] = []
     for chunk in _chunks(sorted(set(ids)), 500):
         marks = ", ".join("?" for _ in chunk)
-        if values:
-            rows.extend(store.query_dicts(f"{by_entity_sql(store, marks)}SELECT * FROM s WHERE s.value IN ({vmarks})",
-                                          [*chunk, *values]))
-        else:
-            rows.extend(store.query_dicts(f"{by_entity_sql(store, marks)}SELECT * FROM s", chunk))
+        found = store.entity_statements(chunk)
+        rows.extend([r for r in found if r["value"] in wanted] if wanted is not None else found)
         kinds.extend(store.query(f"SELECT entity_id, kind FROM protected_entities WHERE entity_id IN ({marks})",
                                  chunk))
     victims = {str(e) for e, k in kinds if k == "victim"}
@@ -152,13 +136,9 @@ def flagged(store: Store, ids: list[str]) -> tuple[set[str], set[str]]:
     shielded: set[str] = set()
     for chunk in _chunks(sorted(set(ids)), 500):
         marks = ", ".join("?" for _ in chunk)
-        for eid, prop, value in store.query(
-            f"{by_entity_sql(store, marks, 'entity_id, prop, value')}SELECT entity_id, prop, value FROM s "
-            f"WHERE prop IN ({sql_list(FLAG_PROPS)})",
-            chunk,
-        ):
-            if protects(str(prop), str(value)):
-                protected.add(str(eid))
+        for r in store.entity_statements(chunk):
+            if r["prop"] in FLAG_PROPS and protects(str(r["prop"]), str(r["value"])):
+                protected.add(str(r["entity_id"]))
         for (eid,) in store.query(f"SELECT DISTINCT entity_id FROM protected_entities WHERE entity_id IN ({marks})",
                                   chunk):
             shielded.add(str(eid))

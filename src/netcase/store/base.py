@@ -66,6 +66,14 @@ class Store(abc.ABC):
         """
         return f"WITH s AS MATERIALIZED (SELECT {fields} FROM statements WHERE entity_id IN ({ids_marks})) "
 
+    def entity_statements(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Every statement of the entity ids ``ids`` (a few hundred at most), as dicts keyed by
+        ``STATEMENT_COLUMNS``, found through the entity index."""
+        if not ids:
+            return []
+        marks = ", ".join("?" for _ in ids)
+        return self.query_dicts(f"{self.entity_statements_cte(marks)}SELECT * FROM s", list(ids))
+
     def batch_statements_sql(self, batch_id: str, *, props: Sequence[str] = (),
                              prop_types: Sequence[str] = ()) -> tuple[str, list[Any]]:
         """A parenthesised subquery of the statements of one batch, and its parameters; with

@@ -10,8 +10,14 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from netcase.model.statement import STATEMENT_COLUMNS
 from netcase.store.base import Store, StoreError
-from netcase.store.statement_labels import STATEMENTS_SELECT, insert_statements
+from netcase.store.statement_labels import (
+    FACT_COLUMNS,
+    LABEL_COLUMNS,
+    STATEMENTS_SELECT,
+    insert_statements,
+)
 
 # The ART index on ``statement_facts.entity_id`` (migrations 0042, 0070).
 ENTITY_INDEX = "statement_facts_entity_idx"
@@ -66,6 +72,28 @@ class DuckDBStore(Store):
         scanned every fact (84 ms against 8 ms on the medium world)."""
         return (f"WITH _nc_f AS MATERIALIZED (SELECT * FROM statement_facts WHERE entity_id IN ({ids_marks})), "
                 f"s AS MATERIALIZED (SELECT {fields} FROM ({STATEMENTS_SELECT.format(facts='_nc_f')})) ")
+
+    def entity_statements(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """See ``Store.entity_statements``. Two look-ups, facts by the entity index and then their
+        labels by number, joined here: a join in SQL builds a hash table of every label each read
+        (5.8 ms against 1.7 ms for two entities on the medium world)."""
+        if not ids:
+            return []
+        marks = ", ".join("?" for _ in ids)
+        facts = self.con.execute(
+            f"SELECT {', '.join(FACT_COLUMNS)}, label FROM statement_facts WHERE entity_id IN ({marks})",
+            list(ids)).fetchall()
+        if not facts:
+            return []
+        numbers = ", ".join(str(int(n)) for n in sorted({f[-1] for f in facts}))
+        labels = {r[0]: r[1:] for r in self.con.execute(
+            f"SELECT label, {', '.join(LABEL_COLUMNS)} FROM statement_labels WHERE label IN ({numbers})").fetchall()}
+        out = []
+        for f in facts:
+            row = dict(zip(FACT_COLUMNS, f, strict=False))
+            row.update(zip(LABEL_COLUMNS, labels[f[-1]], strict=True))
+            out.append({c: row[c] for c in STATEMENT_COLUMNS})
+        return out
 
     def batch_statements_sql(self, batch_id: str, *, props: Sequence[str] = (),
                              prop_types: Sequence[str] = ()) -> tuple[str, list[Any]]:
