@@ -393,3 +393,38 @@ def test_generated_phone_columns_in_arrow_as_clean_phone(rows: list[tuple[str, s
                                                          regions: tuple[str, ...]) -> None:
     _check_column([r for r, _ in rows], [h for _, h in rows], regions)
     _check_column([r for r, _ in rows], None, regions)
+
+
+@settings(max_examples=500, deadline=None)
+@given(texts=st.lists(st.one_of(st.none(), st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2})?)?",
+                                                         fullmatch=True),
+                                st.datetimes().map(lambda d: d.isoformat(timespec="seconds")),
+                                st.dates().map(lambda d: d.isoformat()), _TEXT), min_size=1, max_size=30),
+       not_future=st.booleans(), min_year=st.sampled_from([1800, 1900, 2020]))
+def test_iso_dates_in_arrow_as_clean_date(texts: list[str | None], not_future: bool, min_year: int) -> None:
+    import pyarrow as pa
+
+    from netcase.ingest.loader import iso_dates
+    from netcase.ingest.mapping import FieldPath, Source
+
+    today = date(2026, 1, 15)
+    s = Source(key="k", prop="p", prop_type="date", field=FieldPath.parse("x"), not_future=not_future,
+               min_year=min_year)
+    got = iso_dates(s, pa.array(texts, type=pa.string()), today)
+    assert got is not None
+    values, done = got
+    for i, raw in enumerate(texts):
+        if done[i].as_py():
+            assert raw is not None
+            assert (values[i].as_py(), None) == C.clean_date.__wrapped__(raw, (), today, not_future, min_year)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("order", ["auto", "surnames_first", "given_first"])
+@settings(max_examples=1000, deadline=None)
+@given(raw=st.one_of(_TEXT, st.from_regex(r"[\"' ]?[A-ZÁÉÍÓÚÑ ]{0,8}, ?[A-Za-záéíóúñ ,]{0,12}[\"' ]?", fullmatch=True)))
+def test_name_cleaner_is_reorder_then_clean(order: str, raw: str) -> None:
+    from netcase.ingest.loader import _cleaner
+    from netcase.ingest.mapping import FieldPath, Source
+
+    s = Source(key="k", prop="p", prop_type="name", field=FieldPath.parse("x"), order=order)
+    assert _cleaner(s, date(2026, 1, 1))(raw, None) == C.clean_typed("name", C.reorder_name(raw, order))

@@ -551,7 +551,9 @@ def _clean_name_text(raw: str) -> Result:
     text = raw.strip()
     if not text:
         return None, "invalid name"
-    text = " ".join(_QUOTES.sub("\\1", text).split())
+    if text[0] in "\"'":
+        text = _QUOTES.sub("\\1", text)
+    text = " ".join(text.split())
     return (text, None) if text else (None, "invalid name")
 
 

@@ -398,6 +398,10 @@ class ChunkEvaluator:
             cache.clear()
         acol = self._plain_arrow(s.field, items) if s.field is not None and s.template is None else None
         if acol is not None:
+            # ISO dates in Arrow (their day part), the other texts through the cleaner.
+            iso = iso_dates(s, acol, self.today) if s.prop_type == "date" else None
+            if iso is not None:
+                acol = pc.if_else(iso[1], pa.scalar(None, pa.string()), acol)
             # An Arrow column: each distinct text cleaned once, spread back with ``take``.
             enc = acol.dictionary_encode()
             distinct = enc.dictionary.to_pylist()
@@ -411,9 +415,11 @@ class ChunkEvaluator:
                 hits.append(hit)
             indices = enc.indices
             values = pa.array([v[:10] if v else None for v, _ in hits], type=pa.string()).take(indices)
+            if iso is not None:
+                values = pc.if_else(iso[1], pc.utf8_slice_codeunits(iso[0], 0, 10), values)
             if any(r is not None for _, r in hits):
                 why = pa.array([r for _, r in hits], type=pa.string()).take(indices)
-                codes = indices.to_numpy(zero_copy_only=False)
+                codes = pc.fill_null(indices, 0).to_numpy(zero_copy_only=False)
                 for k in np.flatnonzero(why.is_valid().to_numpy(zero_copy_only=False)).tolist():
                     text, reason = distinct[codes[k]], hits[codes[k]][1]
                     rejected.append(Rejected(lines[items[k][0]], _field_name(s), reason, value=text, scope="value"))
@@ -676,7 +682,9 @@ class ChunkEvaluator:
         if len(cache) > SOURCE_CACHE:
             cache.clear()
         arr = col if isinstance(col, pa.Array) else pa.array(col, type=pa.string())
-        fast = vector_clean(s, arr) if hints is None else None
+        fast = None
+        if hints is None:
+            fast = iso_dates(s, arr, self.today) if s.prop_type == "date" else vector_clean(s, arr)
         if fast is not None and fast[1] is None:
             # Every value cleaned in Arrow (no refusal possible): nothing for Python.
             values = fast[0]
@@ -958,6 +966,33 @@ def vector_clean(s: Source, arr: pa.Array) -> tuple[pa.Array, pa.Array | None] |
 
 
 _VECTOR_TYPES = ("string", "text", "identifier", "name", "address")
+# ``clean._ISO`` for ASCII digits, in RE2 syntax.
+_ISO_RE2 = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2})?)?$"
+
+
+def iso_dates(s: Source, arr: pa.Array, today: date) -> tuple[pa.Array, pa.Array] | None:
+    """``clean_date`` of a date source without formats, in Arrow for ISO text: the text itself
+    when its day (checked once per distinct day) is a calendar date within the source's bounds,
+    and a mask of those rows; the rest (and every refusal) is left to ``clean_date``."""
+    if s.value_map is not None or s.formats or not len(arr):
+        return None
+    iso = pc.fill_null(pc.match_substring_regex(arr, _ISO_RE2), False)
+    days = pc.utf8_slice_codeunits(arr, 0, 10)
+    enc = days.dictionary_encode()
+    ok = pa.array([_day_ok(d, today, s.not_future, s.min_year) for d in enc.dictionary.to_pylist()],
+                  type=pa.bool_())
+    done = pc.and_(iso, pc.fill_null(ok.take(enc.indices), False))
+    return pc.if_else(done, arr, pa.scalar(None, pa.string())), done
+
+
+def _day_ok(day: str, today: date, not_future: bool, min_year: int) -> bool:
+    """Whether ``clean_date`` keeps an ISO text of this day (``YYYY-MM-DD``) without a refusal."""
+    try:
+        parsed = date.fromisoformat(day)
+    except ValueError:
+        return False
+    return not (not_future and parsed > today) and parsed.year >= min_year
+
 
 
 def _vector_clean_distinct(s: Source, arr: pa.Array) -> tuple[pa.Array, pa.Array | None] | None:
@@ -1110,8 +1145,17 @@ def _cleaner(s: Source, today: date) -> Cleaner:
             return C.clean_identifier(text, compact)
     elif t == "name":
         order = s.order
+        swap = order in ("surnames_first", "auto")
 
         def base(text: str, hint: Any) -> tuple[str | None, str | None]:
+            if text.isprintable():
+                # ``reorder_name`` where the only whitespace is the space: ``collapse`` is a split
+                # and join.
+                name = " ".join(text.split())
+                if swap and "," in name:
+                    surnames, _, given = name.partition(",")
+                    name = " ".join(f"{given} {surnames}".split())
+                return C.clean_typed("name", name)
             return C.clean_typed("name", C.reorder_name(text, order))
     elif t in ("string", "text"):
         def base(text: str, hint: Any) -> tuple[str | None, str | None]:
