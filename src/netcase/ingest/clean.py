@@ -604,13 +604,18 @@ def fast_phone_column(raw: pa.Array, hints: pa.Array | None) -> tuple[pa.Array, 
     first few characters, their length and the hint: each distinct (prefix, length, hint) is
     decided once in Python, as a text to put before the digits and a count of digits to drop.
     """
-    digits = pc.replace_substring_regex(raw, pattern="[^0-9+]", replacement="")
-    ok = pc.and_(pc.fill_null(pc.string_is_ascii(raw), False),
-                 pc.fill_null(pc.match_substring_regex(digits, _PHONE_SHAPE), False))
-    key_parts = [pc.utf8_slice_codeunits(digits, 0, _PREFIX), pc.cast(pc.utf8_length(digits), pa.string())]
+    # The text work once per distinct text.
+    enc0 = raw.dictionary_encode()
+    dist = enc0.dictionary
+    d_digits = pc.replace_substring_regex(dist, pattern="[^0-9+]", replacement="")
+    d_ok = pc.and_(pc.string_is_ascii(dist), pc.match_substring_regex(d_digits, _PHONE_SHAPE))
+    d_key = pc.binary_join_element_wise(pc.utf8_slice_codeunits(d_digits, 0, _PREFIX),
+                                        pc.cast(pc.utf8_length(d_digits), pa.string()), "|")
+    digits = d_digits.take(enc0.indices)
+    ok = pc.fill_null(d_ok.take(enc0.indices), False)
+    keys = d_key.take(enc0.indices)
     if hints is not None:
-        key_parts.append(pc.fill_null(hints, ""))
-    keys = pc.binary_join_element_wise(*key_parts, "|")
+        keys = pc.binary_join_element_wise(keys, pc.fill_null(hints, ""), "|")
     enc = keys.dictionary_encode()
     rules = [_fast_rule(k) for k in enc.dictionary.to_pylist()]
     heads = pa.array([r[0] if r else None for r in rules], type=pa.string()).take(enc.indices)
@@ -620,15 +625,22 @@ def fast_phone_column(raw: pa.Array, hints: pa.Array | None) -> tuple[pa.Array, 
     for drop in sorted({r[1] for r in rules if r}):
         tail = pc.utf8_slice_codeunits(digits, drop)
         out = pc.if_else(pc.fill_null(pc.equal(drops, drop), False), pc.binary_join_element_wise(heads, tail, ""), out)
+    if any(r[2] for r in rules if r):
+        # NANP numbers: the fast path keeps them when the area code tables say valid.
+        nanp = pc.fill_null(pa.array([bool(r and r[2]) for r in rules], type=pa.bool_()).take(enc.indices), False)
+        cand = pc.if_else(pc.and_(ok, nanp), out, pa.scalar(None, pa.string()))
+        cenc = cand.dictionary_encode()
+        valid = pa.array([_nanp_valid(v[2:]) for v in cenc.dictionary.to_pylist()], type=pa.bool_())
+        ok = pc.and_(ok, pc.or_(pc.invert(nanp), pc.fill_null(valid.take(cenc.indices), False)))
     return pc.if_else(ok, out, pa.scalar(None, pa.string())), ok
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def _fast_rule(key: str) -> tuple[str, int] | None:
+def _fast_rule(key: str) -> tuple[str, int, bool] | None:
     """For digits starting ``prefix`` of ``length`` characters and a hint (``prefix|length|hint``),
-    what ``clean_phone`` returns on its fast path as (text before, digits dropped): the value is
-    ``before + digits[dropped:]``; None when the fast path does not settle it without the number
-    (a refusal, the slow path, a NANP number needing its area code checked)."""
+    what ``clean_phone`` returns on its fast path as (text before, digits dropped, NANP): the value
+    is ``before + digits[dropped:]``, kept if it is not NANP or ``_nanp_valid(value[2:])``; None
+    when the fast path does not settle it (a refusal, the slow path)."""
     parts = key.split("|")
     prefix, length = parts[0], int(parts[1])
     hint = parts[2] if len(parts) > 2 and parts[2] else None
@@ -646,16 +658,16 @@ def _fast_rule(key: str) -> tuple[str, int] | None:
     fast = _fast_phone_rule(stand, hint)
     if fast is None:
         return None
-    before, dropped = fast
+    before, dropped, nanp = fast
     if drop:
         # The rewritten digits are "+52" + digits[drop:]; the fast path keeps them whole.
-        return (head, drop) if (before, dropped) == ("+", 1) else None
-    return before, dropped
+        return (head, drop, False) if (before, dropped, nanp) == ("+", 1, False) else None
+    return before, dropped, nanp
 
 
-def _fast_phone_rule(digits: str, hint: str | None) -> tuple[str, int] | None:
-    """``_fast_phone(digits, (hint,))`` as (text before, digits dropped), None where it returns None
-    or would check a NANP number's area code; the same branches, on a stand-in number."""
+def _fast_phone_rule(digits: str, hint: str | None) -> tuple[str, int, bool] | None:
+    """``_fast_phone(digits, (hint,))`` as (text before, digits dropped, whether the area code is
+    then checked), None where it returns None; the same branches, on a stand-in number."""
     if digits.startswith("+"):
         d = digits[1:]
         for n in (1, 2, 3):
@@ -664,7 +676,7 @@ def _fast_phone_rule(digits: str, hint: str | None) -> tuple[str, int] | None:
             if owners:
                 info = _region_info(owners[0])
                 if info is not None and len(d) - n in info[1]:
-                    return "+", 1
+                    return "+", 1, False
                 return None
         return None
     if not hint:
@@ -675,13 +687,11 @@ def _fast_phone_rule(digits: str, hint: str | None) -> tuple[str, int] | None:
     cc, lengths, trunk = info
     if len(cc) >= _PREFIX or len(trunk) >= _PREFIX:
         return None
-    out: tuple[str, int] | None = None
+    nanp = cc == "1"  # the area code decides (``_nanp_valid``)
     if digits.startswith(cc) and len(digits) - len(cc) in lengths:
-        out = ("+", 0)
-    elif len(digits) in lengths:
-        out = ("+" + cc, 0)
-    elif trunk and digits.startswith(trunk) and len(digits) - len(trunk) in lengths:
-        out = ("+" + cc, len(trunk))
-    if out is not None and cc == "1":
-        return None  # the area code decides (``_nanp_valid``): left to ``clean_phone``
-    return out
+        return "+", 0, nanp
+    if len(digits) in lengths:
+        return "+" + cc, 0, nanp
+    if trunk and digits.startswith(trunk) and len(digits) - len(trunk) in lengths:
+        return "+" + cc, len(trunk), nanp
+    return None
