@@ -593,7 +593,7 @@ def cache_info() -> dict[str, tuple[int, int]]:
 
 # -- phones of a column, in Arrow ----------------------------------------------------------------
 _PHONE_SHAPE = r"^\+?[0-9]+$"  # the digits (and "+") of a number: one leading "+" at most
-_PREFIX = 5  # characters of the digits that decide the fast path (with the length and the hint)
+_PREFIX = 4  # characters of the digits that decide the fast path (with the length and the hint)
 
 
 def fast_phone_column(raw: pa.Array, hints: pa.Array | None) -> tuple[pa.Array, pa.Array]:

@@ -705,12 +705,13 @@ class ChunkEvaluator:
                 henc = harr.dictionary_encode()
                 harr = pa.array([phone.hint(h) for h in henc.dictionary.to_pylist()],
                                 type=pa.string()).take(henc.indices)
-            # (text, hint) as one key; a row without a hint keeps an empty one.
-            keys = pc.binary_join_element_wise(arr, pc.fill_null(harr, ""), "\x00")
         if isinstance(self.cleaners[id(s)], _PhoneCleaner):
             # Numbers the fast path settles by their form are cleaned in Arrow; the rest in Python.
             fast = C.fast_phone_column(arr, harr)
-            keys = pc.if_else(fast[1], pa.scalar(None, pa.string()), keys)
+            keys = pc.if_else(fast[1], pa.scalar(None, pa.string()), arr)
+        if harr is not None:
+            # (text, hint) as one key; a row without a hint keeps an empty one.
+            keys = pc.binary_join_element_wise(keys, pc.fill_null(harr, ""), "\x00")
         enc = keys.dictionary_encode()
         distinct = enc.dictionary.to_pylist()
         cl = self.cleaners[id(s)]
