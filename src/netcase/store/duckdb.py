@@ -128,13 +128,16 @@ class DuckDBStore(Store):
         return self.append_arrow(table, arrow)
 
     def append_arrow(self, table: str, arrow: pa.Table) -> int:
-        """Append an Arrow table's rows to ``table`` (columns by name); returns the rows written."""
+        """Append an Arrow table's rows to ``table`` (columns by name), in their order; returns the
+        rows written.
+
+        Read through DuckDB's replacement scan of this frame's local variable, not registered: a
+        view registered and unregistered inside an open transaction keeps its Arrow table alive
+        until the commit (see ``insert_select``), and a file's chunks would pile up.
+        """
         names = ", ".join(arrow.column_names)
-        self.con.register("_netcase_insert", arrow)
-        try:
-            self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _netcase_insert")
-        finally:
-            self.con.unregister("_netcase_insert")
+        _nc_append = arrow  # noqa: F841 - read by DuckDB
+        self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _nc_append").fetchall()
         return arrow.num_rows
 
     def insert_select(
