@@ -18,6 +18,7 @@ import resource
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -53,9 +54,22 @@ def run_scale(scale: str, seed: int, base: Path, queue: Any) -> None:
         loading_peak[0] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     load_before = os.getloadavg()[0]
+    samples: list[tuple[float, float]] = []  # (seconds, resident MB) while loading
+    done = threading.Event()
+    page_mb = os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    def sample(start: float) -> None:
+        while not done.wait(0.25):
+            with open("/proc/self/statm") as fh:
+                samples.append((time.perf_counter() - start, int(fh.read().split()[1]) * page_mb))
+
     wall = time.perf_counter()
+    sampler = threading.Thread(target=sample, args=(wall,), daemon=True)
+    sampler.start()
     cpu = time.process_time()
     report = ingest_paths(store, [world], loaders, on_file=after_file)
+    done.set()
+    sampler.join()
     wall = time.perf_counter() - wall
     cpu = time.process_time() - cpu
     store.close()
@@ -75,6 +89,9 @@ def run_scale(scale: str, seed: int, base: Path, queue: Any) -> None:
         "cpu_s": cpu,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "loading_rss_mb": loading_peak[0],
+        # Resident memory at each tenth of the run: bounded memory shows as a plateau.
+        "rss_by_tenth": [round(max((mb for t, mb in samples if t <= wall * k / 10), default=0.0))
+                         for k in range(1, 11)],
         "load": f"{load_before:.1f} → {os.getloadavg()[0]:.1f}",
         "rss_before_mb": rss_before / 1024,
         "db_mb": db.stat().st_size / 1e6,
@@ -133,6 +150,9 @@ def report(results: list[dict[str, Any]]) -> None:
         "(Python, DuckDB and the chunks in flight): *loading* up to the last file, *with index "
         "build* including the fact indexes a bulk load builds at its end (`docs/store.md`)."
     )
+    for r in results:
+        body += (f"\n\n{r['scale']}: highest resident MB up to each tenth of the run: "
+                 + " · ".join(str(x) for x in r["rss_by_tenth"]))
     for r in results:
         body += f"\n\n{r['scale']}: " + ", ".join(
             f"{f['file']} {f['rows']:,} rows → {f['statements']:,} statements" for f in r["per_file"]
