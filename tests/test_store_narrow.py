@@ -293,3 +293,31 @@ def test_an_entity_s_statements_read_in_two_look_ups_are_those_of_the_view(tiny_
         assert store.entity_statements([]) == [] and store.entity_statements(["no-such-entity"]) == []
     finally:
         store.close()
+
+
+def test_labels_read_inside_a_transaction_that_rolls_back_are_not_remembered(tiny_world: Path,
+                                                                              tmp_path: Path) -> None:
+    """Label numbers are reused after a rollback: an entity read must then see the new labels."""
+    source = open_store(str(tmp_path / "a.duckdb"))
+    store = open_store(str(tmp_path / "b.duckdb"))
+    try:
+        ingest_paths(source, [tiny_world], default_loaders())
+        assert isinstance(source, DuckDBStore)
+        arrow = source.query_arrow(f"SELECT {', '.join(STATEMENT_COLUMNS)} FROM statements ORDER BY id")
+        import pyarrow.compute as pc
+
+        one = arrow["agency"][0]
+        first, second = arrow.filter(pc.equal(arrow["agency"], one)), arrow.filter(pc.not_equal(arrow["agency"], one))
+        some = sorted(set(first["entity_id"].to_pylist()))[:5]
+        with pytest.raises(RuntimeError), store.transaction():
+            store.insert_columns("statements", first)
+            assert store.entity_statements(some)  # read inside: labels 1.. of ``first``
+            raise RuntimeError("roll back")
+        store.insert_columns("statements", second)  # the same label numbers, other labels
+        others = sorted(set(second["entity_id"].to_pylist()))[:5]
+        want = store.query_dicts(f"SELECT * FROM statements WHERE entity_id IN ({', '.join('?' for _ in others)})",
+                                 others)
+        assert sorted(store.entity_statements(others), key=repr) == sorted(want, key=repr) and want
+    finally:
+        source.close()
+        store.close()

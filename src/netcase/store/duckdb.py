@@ -44,6 +44,7 @@ class DuckDBStore(Store):
                 raise StoreError(f"{path} is a folder, not a database file")
             if not read_only:
                 p.parent.mkdir(parents=True, exist_ok=True)
+        self._label_cache: dict[int, tuple[Any, ...]] = {}
         try:
             self.con = duckdb.connect(path, read_only=read_only)
         except duckdb.Error as exc:
@@ -85,14 +86,31 @@ class DuckDBStore(Store):
             list(ids)).fetchall()
         if not facts:
             return []
-        numbers = ", ".join(str(int(n)) for n in sorted({f[-1] for f in facts}))
-        labels = {r[0]: r[1:] for r in self.con.execute(
-            f"SELECT label, {', '.join(LABEL_COLUMNS)} FROM statement_labels WHERE label IN ({numbers})").fetchall()}
+        labels = self._labels({int(f[-1]) for f in facts})
         out = []
         for f in facts:
             row = dict(zip(FACT_COLUMNS, f, strict=False))
             row.update(zip(LABEL_COLUMNS, labels[f[-1]], strict=True))
             out.append({c: row[c] for c in STATEMENT_COLUMNS})
+        return out
+
+    def _labels(self, numbers: set[int]) -> dict[int, tuple[Any, ...]]:
+        """Label number → its ``LABEL_COLUMNS`` values, from this connection's cache or the store.
+
+        A committed label never changes (labels are only ever added; a purge blanks facts, a
+        revalidation is a row of its own), so labels read outside a transaction are kept for the
+        connection's life; inside one (a label it wrote may yet be rolled back) they are not.
+        """
+        cache = self._label_cache
+        out = {n: cache[n] for n in numbers if n in cache}
+        missing = sorted(numbers - out.keys())
+        if missing:
+            rows = self.con.execute(f"SELECT label, {', '.join(LABEL_COLUMNS)} FROM statement_labels "
+                                    f"WHERE label IN ({', '.join(map(str, missing))})").fetchall()
+            for r in rows:
+                out[int(r[0])] = tuple(r[1:])
+            if not self._depth:
+                cache.update((int(r[0]), tuple(r[1:])) for r in rows)
         return out
 
     def batch_statements_sql(self, batch_id: str, *, props: Sequence[str] = (),
