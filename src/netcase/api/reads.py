@@ -383,9 +383,9 @@ def shared_value_counts(store: Store, viewer: Viewer, view: EntityView) -> dict[
         marks = ", ".join("?" for _ in hubs)
         mmarks = ", ".join("?" for _ in view.members)
         rows = store.query(
-            f"SELECT s.value, count(DISTINCT coalesce(r.canonical_id, s.entity_id)) FROM statements s "
-            f"LEFT JOIN resolved r ON r.entity_id = s.entity_id "
-            f"WHERE s.value IN ({marks}) AND s.entity_id NOT IN ({mmarks}) AND {cond} GROUP BY s.value",
+            f"SELECT s.value, count(DISTINCT coalesce(r.canonical_id, s.entity_id)) "
+            f"FROM {store.value_statements_sql(marks)} s LEFT JOIN resolved r ON r.entity_id = s.entity_id "
+            f"WHERE s.entity_id NOT IN ({mmarks}) AND {cond} GROUP BY s.value",
             [*hubs, *view.members, *params],
         )
         out.update({str(v): int(n) for v, n in rows if int(n)})

@@ -198,8 +198,8 @@ def _scan(store: Store, viewer: Viewer, values: list[str], schema: str | None,
     marks = ", ".join("?" for _ in values)
     extra = " AND s.schema = ?" if schema else ""
     for cid, value in store.query(
-        f"SELECT DISTINCT coalesce(r.canonical_id, s.entity_id), s.value FROM statements s "
-        f"LEFT JOIN resolved r ON r.entity_id = s.entity_id WHERE s.value IN ({marks}) AND {cond}{extra}",
+        f"SELECT DISTINCT coalesce(r.canonical_id, s.entity_id), s.value FROM {store.value_statements_sql(marks)} s "
+        f"LEFT JOIN resolved r ON r.entity_id = s.entity_id WHERE {cond}{extra}",
         [*values, *params, *([schema] if schema else [])],
     ):
         add(str(cid), str(value))

@@ -74,6 +74,19 @@ class Store(abc.ABC):
         marks = ", ".join("?" for _ in ids)
         return self.query_dicts(f"{self.entity_statements_cte(marks)}SELECT * FROM s", list(ids))
 
+    def value_statements_sql(self, values_marks: str) -> str:
+        """A parenthesised relation of the statements whose value is one of the values bound to
+        the placeholders ``values_marks`` (bound first, before any other of the query's)."""
+        return f"(SELECT * FROM statements WHERE value IN ({values_marks}))"
+
+    def facts_by_value(self, values: Sequence[str]) -> list[tuple[str, str, str, str]]:
+        """(value, entity id, property, type) of every statement whose value is one of ``values``."""
+        if not values:
+            return []
+        marks = ", ".join("?" for _ in values)
+        return [(str(v), str(e), str(p), str(t)) for v, e, p, t in self.query(
+            f"SELECT value, entity_id, prop, prop_type FROM statements WHERE value IN ({marks})", list(values))]
+
     def batch_statements_sql(self, batch_id: str, *, props: Sequence[str] = (),
                              prop_types: Sequence[str] = ()) -> tuple[str, list[Any]]:
         """A parenthesised subquery of the statements of one batch, and its parameters; with

@@ -94,6 +94,26 @@ class DuckDBStore(Store):
             out.append({c: row[c] for c in STATEMENT_COLUMNS})
         return out
 
+    def value_statements_sql(self, values_marks: str) -> str:
+        """See ``Store.value_statements_sql``: the facts found through the index of values first
+        (materialised), then joined to their labels; a scan of every fact through the view cost
+        120 ms against 26 ms for three shared phone numbers on the medium world."""
+        facts = f"(SELECT * FROM statement_facts WHERE value IN ({values_marks}))"
+        return (f"(WITH _nc_v AS MATERIALIZED {facts} "
+                f"{STATEMENTS_SELECT.format(facts='_nc_v')})")
+
+    def facts_by_value(self, values: Sequence[str]) -> list[tuple[str, str, str, str]]:
+        """See ``Store.facts_by_value``: the facts found through the index of values (migration
+        0071), their labels from the connection's cache."""
+        if not values:
+            return []
+        marks = ", ".join("?" for _ in values)
+        facts = self.con.execute(f"SELECT value, entity_id, label FROM statement_facts WHERE value IN ({marks})",
+                                 list(values)).fetchall()
+        labels = self._labels({int(f[2]) for f in facts})
+        prop, ptype = LABEL_COLUMNS.index("prop"), LABEL_COLUMNS.index("prop_type")
+        return [(v, e, labels[n][prop], labels[n][ptype]) for v, e, n in facts]
+
     def _labels(self, numbers: set[int]) -> dict[int, tuple[Any, ...]]:
         """Label number → its ``LABEL_COLUMNS`` values, from this connection's cache or the store.
 

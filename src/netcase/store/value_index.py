@@ -106,17 +106,11 @@ def carriers(store: Store, values: Iterable[str], prop_type: str | None = None) 
         chunk = wanted[i : i + _CHUNK]
         marks = ", ".join("?" for _ in chunk)
         if on_facts(store):
-            # The facts of those values by index (materialised: DuckDB uses an index only for a
-            # scan filtered on that column alone), then their labels for the type and property.
-            fsql = (f"WITH f AS MATERIALIZED (SELECT value, entity_id, label FROM statement_facts "
-                    f"WHERE value IN ({marks})) SELECT f.value, f.entity_id FROM f "
-                    f"JOIN statement_labels l ON l.label = f.label WHERE {_indexed_sql('l')}")
-            fparams: list[str] = list(chunk)
-            if prop_type is not None:
-                fsql += " AND l.prop_type = ?"
-                fparams.append(prop_type)
-            for value, entity_id in store.query(fsql, fparams):
-                out[str(value)].add(str(entity_id))
+            # The facts of those values by index, their labels (cached: they never change) for
+            # the type and property: a join in SQL hashed every label per look-up.
+            for value, entity_id, prop, ptype in store.facts_by_value(chunk):
+                if (ptype in INDEXED_TYPES or prop in INDEXED_PROPS) and (prop_type is None or ptype == prop_type):
+                    out[str(value)].add(str(entity_id))
             continue
         # DuckDB looks values up through the index only when every filter is on that column: the
         # type is checked on the rows found, after a materialised look-up.
