@@ -321,3 +321,20 @@ def test_labels_read_inside_a_transaction_that_rolls_back_are_not_remembered(tin
     finally:
         source.close()
         store.close()
+
+
+def test_statements_by_value_are_those_a_scan_finds_on_either_store(store: Store, tiny_world: Path) -> None:
+    """``value_statements_sql`` and ``facts_by_value`` (by index on DuckDB) answer as a scan does."""
+    ingest_paths(store, [tiny_world], default_loaders())
+    values = [str(r[0]) for r in store.query(
+        "SELECT value FROM statements WHERE prop_type IN ('phone', 'name') GROUP BY value ORDER BY count(*) DESC, value"
+        " LIMIT 6")]
+    marks = ", ".join("?" for _ in values)
+    cols = ", ".join(f"s.{c}" for c in STATEMENT_COLUMNS)
+    got = store.query(f"SELECT {cols} FROM {store.value_statements_sql(marks)} s", values)
+    want = store.query(f"SELECT {cols} FROM statements s WHERE s.value IN ({marks})", values)
+    assert sorted(got, key=repr) == sorted(want, key=repr) and want
+    facts = store.facts_by_value(values)
+    assert sorted(facts) == sorted((str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in store.query(
+        f"SELECT value, entity_id, prop, prop_type FROM statements WHERE value IN ({marks})", values))
+    assert store.facts_by_value([]) == []
