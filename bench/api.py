@@ -85,6 +85,12 @@ def copy_to_postgres(db: Path, url: str) -> str:
             cur = source.execute(f"SELECT {', '.join(cols)} FROM {table}")
             while rows := cur.fetchmany(50_000):
                 pg.insert_rows(table, cols, rows)
+        if "statement_values" not in mine:
+            # A DuckDB store indexes its facts' values in place (migration 0071); PostgreSQL keeps
+            # the side table, built here from the statements just copied.
+            from netcase.store import value_index
+
+            value_index.rebuild(pg)
         pg.execute("ANALYZE")
     finally:
         source.close()
