@@ -87,15 +87,10 @@ def test_writing_statements_without_a_column_is_refused_and_writes_nothing(duck:
     assert duck.scalar("SELECT count(*) FROM statement_labels") == 0
 
 
-def test_an_entity_s_statements_are_read_through_the_index_form(tiny_world: Path, tmp_path: Path) -> None:
+def test_a_batch_s_statements_are_read_by_its_labels(tiny_world: Path, tmp_path: Path) -> None:
     store = open_store(str(tmp_path / "n.duckdb"))
     try:
         ingest_paths(store, [tiny_world], default_loaders())
-        ids = [r[0] for r in store.query("SELECT DISTINCT entity_id FROM statement_facts ORDER BY 1 LIMIT 7")]
-        marks = ", ".join("?" for _ in ids)
-        got = store.query(f"{store.entity_statements_cte(marks)}SELECT {', '.join(STATEMENT_COLUMNS)} FROM s", ids)
-        want = store.query(f"SELECT {', '.join(STATEMENT_COLUMNS)} FROM statements WHERE entity_id IN ({marks})", ids)
-        assert sorted(got, key=repr) == sorted(want, key=repr) and got
         batch = store.scalar("SELECT batch_id FROM batches ORDER BY statements LIMIT 1")
         sql, params = store.batch_statements_sql(batch)
         assert sorted(store.query(f"SELECT {', '.join(STATEMENT_COLUMNS)} FROM {sql} b", params), key=repr) == \

@@ -61,8 +61,8 @@ class Store(abc.ABC):
         """A ``WITH s AS MATERIALIZED (…)`` prefix: the statements (``fields`` of them) of the entity
         ids bound to the placeholders ``ids_marks``, found through the entity index first.
 
-        The statements are then read from ``s``. A store whose ``statements`` is a view plans the
-        look-up its own way (``DuckDBStore``).
+        The statements are then read from ``s``. (DuckDB's narrow store reads an entity's
+        statements its own way: ``DuckDBStore.entity_statements``.)
         """
         return f"WITH s AS MATERIALIZED (SELECT {fields} FROM statements WHERE entity_id IN ({ids_marks})) "
 

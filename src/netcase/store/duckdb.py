@@ -66,14 +66,6 @@ class DuckDBStore(Store):
         # con.sql avoids the extra copy that a DB-API cursor makes when asked for Arrow.
         return self.con.sql(sql, params=list(params) or None).to_arrow_table()
 
-    def entity_statements_cte(self, ids_marks: str, fields: str = "*") -> str:
-        """See ``Store.entity_statements_cte``. DuckDB uses the ART index on the facts' entity ids
-        only for a scan filtered on that column alone, so the facts are found first (materialised),
-        then joined to their labels; through the ``statements`` view, an ``IN`` list of two ids
-        scanned every fact (84 ms against 8 ms on the medium world)."""
-        return (f"WITH _nc_f AS MATERIALIZED (SELECT * FROM statement_facts WHERE entity_id IN ({ids_marks})), "
-                f"s AS MATERIALIZED (SELECT {fields} FROM ({STATEMENTS_SELECT.format(facts='_nc_f')})) ")
-
     def entity_statements(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         """See ``Store.entity_statements``. Two look-ups, facts by the entity index and then their
         labels by number, joined here: a join in SQL builds a hash table of every label each read
