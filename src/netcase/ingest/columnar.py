@@ -3,10 +3,12 @@
 The mapping loader decides, in Python, which facts a chunk of rows yields; what it hands over is
 small and typed (Arrow): one row per *item* (an entity mention: entity key, record id, list
 indices, observed date, row), one row per *fact* (item, source, value, raw value, or the item a
-link points to) and two tiny code tables (entities, sources). ``StatementBuilder`` joins them in an
-in-memory DuckDB, hashes the entity ids and statement ids there (``sha1``, the same text as
-``entity_id`` and ``netcase.model.statement.statement_id``) and adds the batch's constant columns
-(dataset, file, batch, marking, 28 CFR 23 fields) as SQL constants. At eight hundred thousand
+link points to) and two tiny code tables (entities, sources). SQL joins them and hashes the entity
+ids and statement ids (``sha1``, the same text as ``entity_id`` and
+``netcase.model.statement.statement_id``): on a DuckDB store's own connection into its narrow
+facts, with a label number standing for what facts share (``fact_sql``, ``StatementSet.labels``);
+for any other store in a private in-memory DuckDB, into whole statements with the batch's
+provenance, marking and 28 CFR 23 fields as constants (``statement_sql``). At eight hundred thousand
 statements a second a Python ``hashlib`` call, a list append and an Arrow conversion per fact
 each cost more than the whole budget; in SQL they are vectorised.
 """
@@ -29,36 +31,43 @@ CTX_COLUMNS = ("caveat", "releasable_to", "tlp", "victim_sensitive", "compartmen
 SEP = "chr(31)"
 
 
-def statement_sql(*, per_row_ctx: bool, submitting_agency: bool, prefix: str = "", by_entity: bool = False) -> str:
+def _ids_sql(prefix: str, extra: str = "") -> str:
+    """The ``WITH`` part both queries share: ``a``, the items with their hashed entity ids, and
+    ``f``, the facts with a link's value resolved to its target's id (``extra``: more fact columns)."""
+    entity_text = (f"concat($ds, {SEP}, i.srec, {SEP}, e.ekey, "
+                   f"CASE WHEN i.idx IS NULL THEN '' ELSE {SEP} || i.idx END)")
+    p = prefix
+    return f"""
+WITH a AS (
+    SELECT i.item, i.srec, i.obs, i.pos, sha1({entity_text}) AS eid
+    FROM {p}items i JOIN {p}ents e ON e.ent = i.ent
+), f AS (
+    SELECT f.item, f.src, f.raw{extra}, coalesce(f.value, t.eid) AS value
+    FROM {p}facts f LEFT JOIN a t ON t.item = f.target
+)"""
+
+
+# A statement's id, hashed from the same text as ``netcase.model.statement.statement_id``.
+_STATEMENT_ID = f"sha1(concat($ds, {SEP}, a.srec, {SEP}, a.eid, {SEP}, s.sprop, {SEP}, f.value))"
+
+
+def statement_sql(*, per_row_ctx: bool, submitting_agency: bool) -> str:
     """The query that turns the registered ``items``, ``facts``, ``ents``, ``srcs`` (and, when the
-    handling varies by row, ``ctx``) tables into statements, in ``STATEMENT_COLUMNS`` order.
+    handling varies by row, ``ctx``) tables into whole statements, in ``STATEMENT_COLUMNS`` order
+    (for stores that keep them wide: ``StatementSet.to_arrow``).
 
     Constants are named parameters (``$ds``, ``$source_file``, …); with ``per_row_ctx`` false the
     handling columns are parameters too (``$caveat``, …), otherwise they come from ``ctx`` by row.
-    ``prefix`` is put before the registered tables' names (``_nc_items``, …), so that they cannot
-    meet a real table of the store they are registered on. With ``by_entity`` the statements come
-    ordered by entity id (see ``StatementSet.query``).
     """
     def handling(name: str, sql_type: str) -> str:
         return f"c.{name}" if per_row_ctx else f"CAST(${name} AS {sql_type})"
 
     agency = handling("agency", "VARCHAR")
     submitting = "CAST($submitting_agency AS VARCHAR)" if submitting_agency else agency
-    entity_text = (f"concat($ds, {SEP}, i.srec, {SEP}, e.ekey, "
-                   f"CASE WHEN i.idx IS NULL THEN '' ELSE {SEP} || i.idx END)")
-    statement_text = f"concat($ds, {SEP}, a.srec, {SEP}, a.eid, {SEP}, s.sprop, {SEP}, f.value)"
-    p = prefix
-    ctx_join = f"JOIN {p}ctx c ON c.pos = a.pos" if per_row_ctx else ""
-    return f"""
-WITH a AS (
-    SELECT i.item, i.srec, i.obs, i.pos, sha1({entity_text}) AS eid
-    FROM {p}items i JOIN {p}ents e ON e.ent = i.ent
-), f AS (
-    SELECT f.item, f.src, f.raw, coalesce(f.value, t.eid) AS value
-    FROM {p}facts f LEFT JOIN a t ON t.item = f.target
-)
+    ctx_join = "JOIN ctx c ON c.pos = a.pos" if per_row_ctx else ""
+    return f"""{_ids_sql("")}
 SELECT
-    sha1({statement_text}) AS id,
+    {_STATEMENT_ID} AS id,
     a.eid AS entity_id,
     s.sschema AS schema,
     s.sprop AS prop,
@@ -82,40 +91,31 @@ SELECT
     {handling("validity", "VARCHAR")} AS validity,
     {submitting} AS submitting_agency,
     CAST($review_by AS DATE) AS review_by
-FROM f JOIN a ON a.item = f.item JOIN {p}srcs s ON s.src = f.src {ctx_join}
-{"ORDER BY entity_id" if by_entity else ""}
+FROM f JOIN a ON a.item = f.item JOIN srcs s ON s.src = f.src {ctx_join}
 """
 
 
 def fact_sql(prefix: str = "") -> str:
-    """The query that turns the chunk's tables into DuckDB's narrow facts (migration 0070):
-    ``FACT_COLUMNS`` then ``label``, ordered by entity id (see ``StatementSet.query``).
+    """The query that turns the chunk's tables, registered with ``prefix`` (so that they cannot
+    meet a real table of the store), into DuckDB's narrow facts (migration 0070):
+    ``FACT_COLUMNS`` then ``label``, ordered by entity id.
 
-    Entity and statement ids are the same texts ``statement_sql`` makes; the ``facts`` table carries
-    each fact's ``label`` (``StatementSet.labelled``), which stands for every column a fact shares
-    with others (schema, property, provenance, handling).
+    The ``facts`` table carries each fact's ``label`` (``StatementSet.labelled``), which stands for
+    every column a fact shares with others (schema, property, provenance, handling). The order
+    keeps an entity's facts together: row groups compress better, and the entity index, kept up
+    to date or built at a bulk load's end, takes sorted runs (measured on 1.5 M statements into a
+    3.5 M-row table: index merge at commit 3.2 → 0.7 CPU s for 1.2 s of sorting).
     """
-    entity_text = (f"concat($ds, {SEP}, i.srec, {SEP}, e.ekey, "
-                   f"CASE WHEN i.idx IS NULL THEN '' ELSE {SEP} || i.idx END)")
-    statement_text = f"concat($ds, {SEP}, a.srec, {SEP}, a.eid, {SEP}, s.sprop, {SEP}, f.value)"
-    p = prefix
-    return f"""
-WITH a AS (
-    SELECT i.item, i.srec, i.obs, sha1({entity_text}) AS eid
-    FROM {p}items i JOIN {p}ents e ON e.ent = i.ent
-), f AS (
-    SELECT f.item, f.src, f.raw, f.label, coalesce(f.value, t.eid) AS value
-    FROM {p}facts f LEFT JOIN a t ON t.item = f.target
-)
+    return f"""{_ids_sql(prefix, ", f.label")}
 SELECT
-    sha1({statement_text}) AS id,
+    {_STATEMENT_ID} AS id,
     a.eid AS entity_id,
     f.value AS value,
     CASE WHEN f.raw <> f.value THEN f.raw END AS original_value,
     a.srec AS source_record,
     a.obs AS observed,
     f.label AS label
-FROM f JOIN a ON a.item = f.item JOIN {p}srcs s ON s.src = f.src
+FROM f JOIN a ON a.item = f.item JOIN {prefix}srcs s ON s.src = f.src
 ORDER BY entity_id
 """
 
@@ -150,11 +150,8 @@ class StatementBuilder:
         self.prov = prov
         self.review_by = review_by
         submitting = bool(prov.submitting_agency)
-        self._sql = {
-            (per_row, prefix, by_entity): statement_sql(per_row_ctx=per_row, submitting_agency=submitting,
-                                                        prefix=prefix, by_entity=by_entity)
-            for per_row in (False, True) for prefix in ("", PREFIX) for by_entity in (False, True)
-        }
+        self._sql = {per_row: statement_sql(per_row_ctx=per_row, submitting_agency=submitting)
+                     for per_row in (False, True)}
         self.fact_sql = fact_sql(PREFIX)
 
     def prepare(self, tables: dict[str, pa.Table], ctx: tuple[Any, ...] | None) -> StatementSet:
@@ -177,10 +174,6 @@ class StatementBuilder:
         if ctx is not None:
             params.update(zip(CTX_COLUMNS, ctx, strict=True))
         return StatementSet(self, tables, params, per_row=ctx is None)
-
-    def build(self, tables: dict[str, pa.Table], ctx: tuple[Any, ...] | None) -> pa.Table:
-        """Statements of one chunk as Arrow (``prepare(…).to_arrow()``)."""
-        return self.prepare(tables, ctx).to_arrow()
 
     @staticmethod
     def connection() -> duckdb.DuckDBPyConnection:
@@ -214,16 +207,9 @@ class StatementSet:
         """How many statements the query yields: one per fact."""
         return int(self.tables["facts"].num_rows)
 
-    def query(self, prefix: str = "", *, by_entity: bool = False) -> str:
-        """The ``SELECT`` that yields the statements, over the tables registered with ``prefix``.
-
-        ``by_entity`` orders them by entity id. A DuckDB store appends them so: the rows of one
-        entity sit together, the ART index on ``entity_id`` (migration 0042) takes a sorted run
-        instead of random keys (measured on 1.5 M statements appended to a 3.5 M-row table: index
-        merge at commit 3.2 → 0.7 CPU s, checkpoint 2.1 → 0.7 s, for 1.2 s of sorting), row groups
-        compress better and their min/max of ``entity_id`` narrow a scan.
-        """
-        return self.builder._sql[(self.per_row, prefix, by_entity)]
+    def query(self) -> str:
+        """The ``SELECT`` that yields the whole statements over the chunk's registered tables."""
+        return self.builder._sql[self.per_row]
 
     def to_arrow(self) -> pa.Table:
         """The statements as an Arrow table in ``STATEMENT_COLUMNS`` order, built in memory."""
@@ -238,7 +224,7 @@ class StatementSet:
         return out
 
     def relations(self) -> dict[str, pa.Table]:
-        """The tables under the names ``query(PREFIX)`` reads."""
+        """The tables under the names ``fact_sql(PREFIX)`` reads."""
         return {PREFIX + name: t for name, t in self.tables.items()}
 
     def labels(self) -> tuple[list[tuple[Any, ...]], np.ndarray]:
