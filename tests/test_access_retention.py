@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -172,3 +173,26 @@ def test_purged_phone_leaves_the_index_of_linking_values_and_the_kept_answers(in
     purge(intel, date(2026, 11, 29), by=ADMIN, now=T0)
     assert value_index.carriers(intel, ["+5215559999", "+5215558888"]) == {"+5215558888": {"s9"}}
     assert not intel.scalar("SELECT count(*) FROM read_cache")  # a kept answer may quote a purged value
+
+
+def test_ingested_statements_keep_their_ids_through_revalidation_and_purge(store: Store, tiny_world: Path) -> None:
+    """An ingested fact's id is derived from its value on DuckDB (migration 0072): a purge, which
+    blanks the value, must leave the id, the purge record and the review list as they were."""
+    from netcase.ingest.engine import ingest_paths
+    from netcase.ingest.registry import default_loaders
+    from netcase.model.statement import statement_id, statement_id_filter
+
+    report = ingest_paths(store, [tiny_world / "partners" / "HND_informes.csv"], default_loaders(),
+                          now=datetime(2020, 1, 1))
+    assert not report.failed and report.totals()["statements"] > 20
+    rows = store.query("SELECT id, entity_id, prop, value FROM statements ORDER BY id")
+    assert all(sid == statement_id(eid, prop, value) for sid, eid, prop, value in rows)
+    keep, *gone = [r[0] for r in rows]
+    revalidate(store, [keep], by=SUPERVISOR, reason="still active", now=T0)
+    result = purge(store, date(2026, 11, 29), by=ADMIN, now=T0)
+    assert sorted(result.statement_ids) == sorted(set(gone))
+    where, params = statement_id_filter("s", gone)
+    after = store.query(f"SELECT DISTINCT s.id, s.value FROM statements s WHERE {where}", params)
+    assert sorted(r[0] for r in after) == sorted(set(gone)) and {r[1] for r in after} == {PURGED_VALUE}
+    assert store.scalar("SELECT value FROM statements WHERE id = ?", (keep,)) == rows[0][3]
+    assert [r["statement_id"] for r in due_for_review(store, date(2031, 12, 31))] == [keep]

@@ -149,7 +149,7 @@ def test_cbp_csv_values_are_cleaned_and_keep_their_originals(store: Store, tmp_p
     # Statement ids follow the model's content id.
     from netcase.model.statement import statement_id
 
-    assert row["id"] == statement_id("cbp_encounters", "E000001", row["entity_id"], "name", row["value"])
+    assert row["id"] == statement_id(row["entity_id"], "name", row["value"])
 
 
 def test_reingest_adds_nothing_and_names_the_earlier_batch(store: Store, tmp_path: Path, loaders: LoaderSet) -> None:
@@ -447,8 +447,8 @@ def test_ids_hashed_in_sql_equal_the_reference_definitions(store: Store, tmp_pat
     assert not res.failed
     rows = store.query("SELECT id, entity_id, dataset, source_record, schema, prop, prop_type, value FROM statements")
     assert len(rows) > 40
-    for sid, eid, ds, srec, _schema, prop, _ptype, value in rows:
-        assert sid == statement_id(ds, srec, eid, prop, value)
+    for sid, eid, _ds, _srec, _schema, prop, _ptype, value in rows:
+        assert sid == statement_id(eid, prop, value)
     # A person of a CSV row, a nested subject of a JSON report (list index) and a link to it.
     person = {(r[3], r[1]) for r in rows if r[2] == "cbp_encounters" and r[4] == "Person"}
     assert ("E000001", entity_id("cbp_encounters", "E000001", "person")) in person

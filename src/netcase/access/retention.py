@@ -20,7 +20,7 @@ from netcase.access.audit import record
 from netcase.access.errors import AccessDenied, NoSharingAgreement
 from netcase.access.policy import TASK_FORCE_ONLY_TLP, authorize, require_sharing_agreement
 from netcase.access.viewer import Viewer
-from netcase.model.statement import REVIEW_YEARS, default_review_by
+from netcase.model.statement import REVIEW_YEARS, default_review_by, statement_id_filter
 from netcase.store import Store
 
 PURGED_VALUE = ""
@@ -97,10 +97,8 @@ def revalidate(
     today = now.date()
     target = validate_review_by(today, new_review_by or default_review_by(today))
     ids = sorted(set(statement_ids))
-    marks = ", ".join("?" for _ in ids)
-    rows = store.query(
-        f"SELECT s.id, {EFFECTIVE_REVIEW_SQL} FROM {_REVIEW_FROM} AND s.id IN ({marks})", ids
-    )
+    where, params = statement_id_filter("s", ids)
+    rows = store.query(f"SELECT s.id, {EFFECTIVE_REVIEW_SQL} FROM {_REVIEW_FROM} AND {where}", params)
     found = {r[0]: r[1] for r in rows}
     missing = sorted(set(ids) - set(found))
     if missing:
@@ -160,11 +158,7 @@ def purge(
     with store.transaction():
         store.insert_rows("purges", ("statement_id", "entity_id", "purged_on", "purged_at", "by_user", "reason"),
                           purge_rows)
-        store.execute(
-            f"UPDATE {store.facts_table} SET value = ?, original_value = NULL"
-            " WHERE id IN (SELECT statement_id FROM purges WHERE purged_at = ? AND purged_on = ?)",
-            (PURGED_VALUE, now, as_of),
-        )
+        store.blank_statements(report.statement_ids, PURGED_VALUE)
         # The API's index of linking values holds copies of values: the purged ones go too.
         from netcase.store import value_index
 

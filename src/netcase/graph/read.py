@@ -357,12 +357,13 @@ def _facts_of(store: Store, viewer: Viewer, ids: list[str]) -> dict[str, Facts]:
 
 def _readable_ids(store: Store, viewer: Viewer, ids: list[str]) -> set[str]:
     from netcase.access.policy import statement_filter
+    from netcase.model.statement import statement_id_filter
 
     out: set[str] = set()
     cond, params = statement_filter(viewer, "s")
     for i in range(0, len(ids), ID_CHUNK):
-        chunk = ids[i : i + ID_CHUNK]
-        out |= {r[0] for r in store.query(f"SELECT s.id FROM statements s WHERE {cond} AND {in_list('s.id')}", [*params, chunk])}
+        where, wparams = statement_id_filter("s", ids[i : i + ID_CHUNK])
+        out |= {r[0] for r in store.query(f"SELECT s.id FROM statements s WHERE {cond} AND {where}", [*params, *wparams])}
     return out
 
 

@@ -97,7 +97,7 @@ class StatementBuffer:
         compartment: str | None = None,
     ) -> None:
         c = self.cols
-        c["id"].append(statement_id(self.prov.dataset, source_record, entity_id, prop, value))
+        c["id"].append(statement_id(entity_id, prop, value))
         c["entity_id"].append(entity_id)
         c["schema"].append(schema)
         c["prop"].append(prop)

@@ -4,11 +4,11 @@ The mapping loader decides, in Python, which facts a chunk of rows yields; what 
 small and typed (Arrow): one row per *item* (an entity mention: entity key, record id, list
 indices, observed date, row), one row per *fact* (item, source, value, raw value, or the item a
 link points to) and two tiny code tables (entities, sources). SQL joins them and hashes the entity
-ids and statement ids (``sha1``, the same text as ``entity_id`` and
-``netcase.model.statement.statement_id``): on a DuckDB store's own connection into its narrow
-facts, with a label number standing for what facts share (``fact_sql``, ``StatementSet.labels``);
-for any other store in a private in-memory DuckDB, into whole statements with the batch's
-provenance, marking and 28 CFR 23 fields as constants (``statement_sql``). At eight hundred thousand
+ids (``sha1``, the same text as ``loader.entity_id``): on a DuckDB store's own connection into its
+narrow facts, with a label number standing for what facts share (``fact_sql``,
+``StatementSet.labels``) and no statement id (derived on read); for any other store in a private
+in-memory DuckDB, into whole statements with their ids (``netcase.model.statement.statement_id``)
+and the batch's provenance, marking and 28 CFR 23 fields as constants (``statement_sql``). At eight hundred thousand
 statements a second a Python ``hashlib`` call, a list append and an Arrow conversion per fact
 each cost more than the whole budget; in SQL they are vectorised.
 """
@@ -22,7 +22,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from netcase.model.statement import STATEMENT_COLUMNS, Provenance
+from netcase.model.statement import STATEMENT_COLUMNS, Provenance, statement_id_sql
 
 # Names of the per-row handling columns of a chunk's ``ctx`` table (see ``loader.RowCtx``).
 CTX_COLUMNS = ("caveat", "releasable_to", "tlp", "victim_sensitive", "compartment", "predicate", "reliability",
@@ -47,8 +47,9 @@ WITH a AS (
 )"""
 
 
-# A statement's id, hashed from the same text as ``netcase.model.statement.statement_id``.
-_STATEMENT_ID = f"sha1(concat($ds, {SEP}, a.srec, {SEP}, a.eid, {SEP}, s.sprop, {SEP}, f.value))"
+# A statement's id, the same text as ``netcase.model.statement.statement_id`` (for stores that keep
+# it: DuckDB derives its facts' ids on read, migration 0072).
+_STATEMENT_ID = statement_id_sql("a.eid", "s.sprop", "f.value")
 
 
 def statement_sql(*, per_row_ctx: bool, submitting_agency: bool) -> str:
@@ -95,29 +96,38 @@ FROM f JOIN a ON a.item = f.item JOIN srcs s ON s.src = f.src {ctx_join}
 """
 
 
-def fact_sql(prefix: str = "") -> str:
+def fact_sql(prefix: str = "", *, order: str = "entity_id") -> str:
     """The query that turns the chunk's tables, registered with ``prefix`` (so that they cannot
     meet a real table of the store), into DuckDB's narrow facts (migration 0070):
-    ``FACT_COLUMNS`` then ``label``, ordered by entity id.
+    ``INGEST_FACT_COLUMNS``, ordered by ``order``.
 
-    The ``facts`` table carries each fact's ``label`` (``StatementSet.labelled``), which stands for
-    every column a fact shares with others (schema, property, provenance, handling). The order
-    keeps an entity's facts together: row groups compress better, and the entity index, kept up
-    to date or built at a bulk load's end, takes sorted runs (measured on 1.5 M statements into a
-    3.5 M-row table: index merge at commit 3.2 → 0.7 CPU s for 1.2 s of sorting).
+    No statement id: DuckDB derives an ingested fact's id from its entity, property and value on
+    read (migration 0072); hashing and storing 3.5 M ids cost a medium world's ingest ~5 of its
+    ~19 store-side CPU seconds. The ``facts`` table carries each fact's ``label``
+    (``StatementSet.labelled``), which stands for every column a fact shares with others (schema,
+    property, provenance, handling).
+
+    The order keeps an entity's facts together: row groups compress better (the medium world's
+    file is ~25 % smaller), and an entity index kept up to date takes sorted runs (measured on
+    1.5 M statements into a 3.5 M-row table: index merge at commit 3.2 → 0.7 CPU s for 1.2 s of
+    sorting). A bulk load, which builds its indexes at the end, orders by ``item`` instead: an
+    entity mention's facts are still together, at the price of an integer sort.
     """
     return f"""{_ids_sql(prefix, ", f.label")}
 SELECT
-    {_STATEMENT_ID} AS id,
     a.eid AS entity_id,
     f.value AS value,
     CASE WHEN f.raw <> f.value THEN f.raw END AS original_value,
     a.srec AS source_record,
     a.obs AS observed,
     f.label AS label
-FROM f JOIN a ON a.item = f.item JOIN {prefix}srcs s ON s.src = f.src
-ORDER BY entity_id
+FROM f JOIN a ON a.item = f.item
+ORDER BY {"a.item" if order == "item" else "entity_id"}
 """
+
+
+# The columns ``fact_sql`` yields, in order: a fact without its id, and its label.
+INGEST_FACT_COLUMNS = ("entity_id", "value", "original_value", "source_record", "observed", "label")
 
 
 PREFIX = "_nc_"  # names of a chunk's tables while registered on a store's connection
@@ -152,7 +162,7 @@ class StatementBuilder:
         submitting = bool(prov.submitting_agency)
         self._sql = {per_row: statement_sql(per_row_ctx=per_row, submitting_agency=submitting)
                      for per_row in (False, True)}
-        self.fact_sql = fact_sql(PREFIX)
+        self.fact_sql = {order: fact_sql(PREFIX, order=order) for order in ("entity_id", "item")}
 
     def prepare(self, tables: dict[str, pa.Table], ctx: tuple[Any, ...] | None) -> StatementSet:
         """The statements of one chunk from its ``items``/``facts``/``ents``/``srcs`` (and ``ctx``)

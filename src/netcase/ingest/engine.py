@@ -22,14 +22,14 @@ import pyarrow as pa
 
 from netcase import hooks
 from netcase.ingest.base import Chunk, IngestError, LoadContext, Loader, Rejected
-from netcase.ingest.columnar import StatementSet
+from netcase.ingest.columnar import INGEST_FACT_COLUMNS, StatementSet
 from netcase.ingest.prefetch import prefetch
 from netcase.ingest.registry import LoaderSet
 from netcase.model.marking import Marking
 from netcase.model.statement import Provenance
 from netcase.store import Store
 from netcase.store.duckdb import DuckDBStore
-from netcase.store.statement_labels import FACT_COLUMNS, LabelBook
+from netcase.store.statement_labels import LabelBook
 
 QUARANTINE_COLUMNS = ("batch_id", "source_file", "row_number", "field", "reason", "value", "raw", "scope")
 # DuckDB's memory bound while ingesting (``DuckDBStore.memory_limit``): flat resident memory
@@ -204,9 +204,10 @@ def _write_chunk(store: Store, chunk: Chunk, batch_id: str, source_file: str, re
                 # (schema, property, provenance, handling) is written once, as labels (0070).
                 labels, index = st.labels()
                 numbers = book.number(labels)
-                result.statements += store.insert_select("statement_facts", (*FACT_COLUMNS, "label"),
-                                                         st.builder.fact_sql, {"ds": st.params["ds"]},
-                                                         st.labelled(numbers, index))
+                # In item order while the indexes wait for the load's end (``fact_sql``).
+                sql = st.builder.fact_sql["item" if store.indexes_deferred else "entity_id"]
+                result.statements += store.insert_select("statement_facts", INGEST_FACT_COLUMNS, sql,
+                                                         {"ds": st.params["ds"]}, st.labelled(numbers, index))
             else:
                 result.statements += store.insert_columns("statements", st.to_arrow().to_pydict())
     elif isinstance(st, pa.Table):

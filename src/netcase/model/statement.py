@@ -9,8 +9,10 @@ writer and the exporters all follow it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from netcase.model.marking import Marking
 
@@ -70,10 +72,54 @@ def default_review_by(submitted: date) -> date:
         return submitted.replace(year=submitted.year + REVIEW_YEARS, day=28)
 
 
-def statement_id(dataset: str, source_record: str, entity_id: str, prop: str, value: str) -> str:
-    """A content id: the same fact from the same record always gets the same id."""
-    key = "\x1f".join((dataset, source_record, entity_id, prop, value))
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()
+# Hex digits of the property-and-value hash in a statement id (64 bits: distinct within an entity).
+STATEMENT_DIGEST = 16
+
+
+def statement_id(entity_id: str, prop: str, value: str) -> str:
+    """A content id: the same fact of the same entity always gets the same id.
+
+    The entity's id (a hash of its dataset, record and key) followed by a short hash of the
+    property and value: unique because the entity id already is, and it names where the
+    statement lives, so that a look-up by id is a look-up by entity (``statement_id_filter``).
+    DuckDB stores none of it for ingested facts and derives it on read (migration 0072);
+    ``STATEMENT_ID_SQL`` is the same text in SQL.
+    """
+    digest = hashlib.md5(f"{prop}\x1f{value}".encode(), usedforsecurity=False).hexdigest()
+    return f"{entity_id}.{digest[:STATEMENT_DIGEST]}"
+
+
+
+def statement_id_sql(entity_id: str, prop: str, value: str) -> str:
+    """SQL (DuckDB and PostgreSQL alike) for ``statement_id`` of three column expressions."""
+    return f"({entity_id} || '.' || left(md5({prop} || chr(31) || {value}), {STATEMENT_DIGEST}))"
+
+
+def statement_entity(statement: str) -> str | None:
+    """The entity id a ``statement_id`` begins with, or None for an id of another form (written
+    with its own id by an import or a fixture)."""
+    head, dot, digest = statement.rpartition(".")
+    return head if dot and head and len(digest) == STATEMENT_DIGEST else None
+
+
+def statement_id_filter(alias: str, ids: Sequence[str], *, id_sql: str | None = None) -> tuple[str, list[Any]]:
+    """SQL (with its parameters) matching the statements ``ids`` under table alias ``alias``
+    (``id_sql``: the id's expression, if not ``alias.id``).
+
+    Narrowed by the entities the ids name, so that the entity index finds them: on DuckDB an
+    ingested fact's id is derived on read, and a filter on the id alone would derive every one.
+    """
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return "false", []
+    entities = [statement_entity(i) for i in ids]
+    named = sorted({e for e in entities if e is not None})
+    marks = ", ".join("?" for _ in ids)
+    id_sql = id_sql or f"{alias}.id"
+    if None in entities or not named:
+        return f"{id_sql} IN ({marks})", ids
+    emarks = ", ".join("?" for _ in named)
+    return f"({alias}.entity_id IN ({emarks}) AND {id_sql} IN ({marks}))", [*named, *ids]
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +199,7 @@ class Statement:
         mk = marking or prov.marking
         submitted = prov.ingested.date()
         return cls(
-            id=statement_id(prov.dataset, source_record, entity_id, prop, value),
+            id=statement_id(entity_id, prop, value),
             entity_id=entity_id,
             schema=schema,
             prop=prop,

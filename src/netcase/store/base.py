@@ -106,6 +106,20 @@ class Store(abc.ABC):
             params += [*props, *prop_types]
         return f"(SELECT * FROM statements WHERE {where})", params
 
+    # Statements a purge blanks at a time (each id and its entity a parameter).
+    BLANK_CHUNK = 2000
+
+    def blank_statements(self, ids: Sequence[str], value: str) -> None:
+        """Replace the value of the statements ``ids`` with ``value`` (and drop their original
+        value), keeping their ids: a 28 CFR 23 purge. Runs in the caller's transaction."""
+        from netcase.model.statement import statement_id_filter
+
+        ids = list(ids)
+        for i in range(0, len(ids), self.BLANK_CHUNK):
+            where, params = statement_id_filter("s", ids[i : i + self.BLANK_CHUNK])
+            self.execute(f"UPDATE statements AS s SET value = ?, original_value = NULL WHERE {where}",
+                         [value, *params])
+
     @abc.abstractmethod
     def insert_columns(self, table: str, columns: dict[str, list[Any]]) -> int:
         """Bulk-append rows given column-wise; returns the number of rows written."""

@@ -10,10 +10,11 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from netcase.model.statement import STATEMENT_COLUMNS
+from netcase.model.statement import STATEMENT_COLUMNS, statement_id
 from netcase.store.base import Store, StoreError
 from netcase.store.statement_labels import (
     FACT_COLUMNS,
+    FACT_ID_SQL,
     LABEL_COLUMNS,
     STATEMENTS_SELECT,
     insert_statements,
@@ -45,6 +46,7 @@ class DuckDBStore(Store):
             if not read_only:
                 p.parent.mkdir(parents=True, exist_ok=True)
         self._label_cache: dict[int, tuple[Any, ...]] = {}
+        self.indexes_deferred = False  # within ``deferred_indexes``
         try:
             self.con = duckdb.connect(path, read_only=read_only)
         except duckdb.Error as exc:
@@ -83,6 +85,8 @@ class DuckDBStore(Store):
         for f in facts:
             row = dict(zip(FACT_COLUMNS, f, strict=False))
             row.update(zip(LABEL_COLUMNS, labels[f[-1]], strict=True))
+            if row["id"] is None:  # an ingested fact: its id is derived (``FACT_ID_SQL``)
+                row["id"] = statement_id(row["entity_id"], row["prop"], row["value"])
             out.append({c: row[c] for c in STATEMENT_COLUMNS})
         return out
 
@@ -142,6 +146,17 @@ class DuckDBStore(Store):
         facts = (f"(SELECT * FROM statement_facts WHERE label BETWEEN {min(labels)} AND {max(labels)}"
                  f" AND label IN ({', '.join(map(str, labels))}))")
         return f"({STATEMENTS_SELECT.format(facts=facts)})", []
+
+    def blank_statements(self, ids: Sequence[str], value: str) -> None:
+        """See ``Store.blank_statements``. An ingested fact's id is derived from its value
+        (migration 0072), so the id it had is stored with the blank value: it stays the same."""
+        from netcase.model.statement import statement_id_filter
+
+        ids = list(ids)
+        for i in range(0, len(ids), self.BLANK_CHUNK):
+            where, params = statement_id_filter("f", ids[i : i + self.BLANK_CHUNK], id_sql=FACT_ID_SQL)
+            self.execute(f"UPDATE statement_facts AS f SET id = {FACT_ID_SQL}, value = ?, original_value = NULL "
+                         f"FROM statement_labels l WHERE l.label = f.label AND {where}", [value, *params])
 
     def insert_columns(self, table: str, columns: dict[str, list[Any]] | pa.Table) -> int:
         """Append rows; ``statements`` (a view here, migration 0070) are split into facts and labels."""
@@ -284,9 +299,11 @@ class DuckDBStore(Store):
         for name, _table, _column in BULK_INDEXES:
             if name in have:
                 self.con.execute(f"DROP INDEX {name}")
+        self.indexes_deferred = True
         try:
             yield
         finally:
+            self.indexes_deferred = False
             self._create_bulk_indexes()
 
     def table_exists(self, name: str) -> bool:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from netcase.model.statement import STATEMENT_COLUMNS
+from netcase.model.statement import STATEMENT_COLUMNS, statement_id_sql
 
 if TYPE_CHECKING:
     from netcase.store.duckdb import DuckDBStore
@@ -33,9 +33,13 @@ LABEL_COLUMNS: tuple[str, ...] = (
 )
 # What a fact holds beside its label.
 FACT_COLUMNS: tuple[str, ...] = ("id", "entity_id", "value", "original_value", "source_record", "observed")
-# The statements of the facts in ``{facts}``: the ``statements`` view's definition (migration 0070).
+# An ingested fact stores no id (NULL): its id is derived from its entity, property and value, the
+# text of ``netcase.model.statement.statement_id`` (migration 0072). Other writers' ids are kept.
+FACT_ID_SQL = f"coalesce(f.id, {statement_id_sql('f.entity_id', 'l.prop', 'f.value')})"
+# The statements of the facts in ``{facts}``: the ``statements`` view's definition (migration 0072).
 STATEMENTS_SELECT = (
-    "SELECT f.id, f.entity_id, l.schema, l.prop, l.prop_type, f.value, f.original_value, l.dataset, l.source_file, "
+    f"SELECT {FACT_ID_SQL} AS id, f.entity_id, l.schema, l.prop, l.prop_type, f.value, f.original_value, "
+    "l.dataset, l.source_file, "
     "f.source_record, l.agency, l.batch_id, f.observed, l.ingested, l.caveat, l.releasable_to, l.tlp, "
     "l.victim_sensitive, l.compartment, l.predicate, l.reliability, l.validity, l.submitting_agency, l.review_by "
     "FROM {facts} f JOIN statement_labels l ON l.label = f.label"

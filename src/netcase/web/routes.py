@@ -37,6 +37,7 @@ from netcase.api.security import (
     require,
 )
 from netcase.model.marking import Marking
+from netcase.model.statement import statement_id_filter
 from netcase.web.cache import shared
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -217,7 +218,8 @@ def register_pages(app: FastAPI) -> None:
     @app.get("/statements/{statement_id}", response_class=HTMLResponse, include_in_schema=False)
     def statement_page(statement_id: str, request: Request, store: StoreDep, viewer: PageViewer) -> HTMLResponse:
         require(viewer, "read:entities")
-        rows = visible_statements(store, viewer, "s.id = ?", (statement_id,))
+        where, params = statement_id_filter("s", [statement_id])
+        rows = visible_statements(store, viewer, where, params)
         if not rows:
             return render(request, "not_found.html", viewer, status_code=404, title="Not found",
                           what="No statement with this id is visible to you.")
