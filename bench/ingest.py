@@ -49,9 +49,12 @@ def run_scale(scale: str, seed: int, base: Path, queue: Any) -> None:
     loaders = default_loaders()
     loading_peak = [0.0]
 
+    loaded_at = [0.0]
+
     def after_file(_result: Any) -> None:
         # The last file's report comes before the indexes are built: the peak while loading.
         loading_peak[0] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        loaded_at[0] = time.perf_counter()
 
     load_before = os.getloadavg()[0]
     samples: list[tuple[float, float]] = []  # (seconds, resident MB) while loading
@@ -70,7 +73,8 @@ def run_scale(scale: str, seed: int, base: Path, queue: Any) -> None:
     report = ingest_paths(store, [world], loaders, on_file=after_file)
     done.set()
     sampler.join()
-    wall = time.perf_counter() - wall
+    wall_end = time.perf_counter()
+    wall = wall_end - wall
     cpu = time.process_time() - cpu
     store.close()
     totals = report.totals()
@@ -86,6 +90,7 @@ def run_scale(scale: str, seed: int, base: Path, queue: Any) -> None:
         "statements": totals.get("statements", 0),
         "quarantined": totals.get("rows_quarantined", 0) + totals.get("values_quarantined", 0),
         "wall_s": wall,
+        "index_s": wall_end - loaded_at[0],  # after the last file: the bulk load's index builds
         "cpu_s": cpu,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "loading_rss_mb": loading_peak[0],
@@ -99,6 +104,26 @@ def run_scale(scale: str, seed: int, base: Path, queue: Any) -> None:
     })
 
 
+def machine_reference() -> dict[str, float]:
+    """Seconds this machine takes for two fixed jobs, one core each: a pure-Python loop (the
+    loader's kind of work) and DuckDB hashing (the store's). Machines of the same name have
+    differed by 2.4× between sessions; figures measured on different days compare through these."""
+    import duckdb
+
+    t = time.perf_counter()
+    total = 0
+    for i in range(20_000_000):
+        total += i
+    python_s = time.perf_counter() - t
+    con = duckdb.connect()
+    con.execute("SET threads = 1")
+    t = time.perf_counter()
+    con.execute("SELECT count(DISTINCT sha1(i::VARCHAR)) FROM range(2000000) t(i)").fetchall()
+    duckdb_s = time.perf_counter() - t
+    con.close()
+    return {"python_s": python_s, "duckdb_s": duckdb_s}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scales", default="medium,large")
@@ -109,6 +134,8 @@ def main() -> None:
     base = args.keep or Path(tempfile.mkdtemp(prefix="netcase-bench-ingest-"))
     base.mkdir(parents=True, exist_ok=True)
     results = []
+    reference = machine_reference()
+    print(json.dumps({"machine_reference": reference}), flush=True)
     try:
         ctx = mp.get_context("spawn")
         for scale in args.scales.split(","):
@@ -120,24 +147,25 @@ def main() -> None:
             results.append(res)
             print(json.dumps({k: v for k, v in res.items() if k != "per_file"}), flush=True)
             if not args.no_report:
-                report(results)  # after each scale, so a long run leaves what it measured
+                report(results, reference)  # after each scale, so a long run leaves what it measured
     finally:
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)
 
 
-def report(results: list[dict[str, Any]]) -> None:
+def report(results: list[dict[str, Any]], reference: dict[str, float]) -> None:
     """Write the benchmark section of docs/benchmarks.md."""
     load = os.getloadavg()
     rows = [
         (r["scale"], r["files"], r["rows"], r["statements"], r["quarantined"], round(r["wall_s"], 1),
-         round(r["cpu_s"], 1), round(r["rows"] / r["wall_s"]), round(r["rows"] / r["cpu_s"]),
+         round(r["cpu_s"], 1), round(r["index_s"], 1), round(r["rows"] / r["wall_s"]), round(r["rows"] / r["cpu_s"]),
          round(r["statements"] / r["cpu_s"]), round(r["loading_rss_mb"]), round(r["peak_rss_mb"]),
          round(r["db_mb"]), r["load"])
         for r in results
     ]
     body = markdown_table(
-        ["scale", "files", "source rows", "statements", "quarantined", "wall s", "CPU s", "rows/s (wall)",
+        ["scale", "files", "source rows", "statements", "quarantined", "wall s", "CPU s", "of which index build s",
+         "rows/s (wall)",
          "rows/s (CPU)", "statements/s (CPU)", "peak RSS MB loading", "peak RSS MB with index build",
          "DuckDB MB", "load"],
         rows,
@@ -149,6 +177,8 @@ def report(results: list[dict[str, Any]]) -> None:
         "read-ahead thread, DuckDB's). Peak RSS is the child process's maximum resident set "
         "(Python, DuckDB and the chunks in flight): *loading* up to the last file, *with index "
         "build* including the fact indexes a bulk load builds at its end (`docs/store.md`)."
+        f"\n\nThis machine's reference speed (`machine_reference`, one core each): a 20 M-step Python loop "
+        f"{reference['python_s']:.2f} s, DuckDB hashing 2 M values {reference['duckdb_s']:.2f} s."
     )
     for r in results:
         body += (f"\n\n{r['scale']}: highest resident MB up to each tenth of the run: "

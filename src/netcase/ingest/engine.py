@@ -8,10 +8,11 @@ of earlier files stay. A file no loader matches is reported as skipped.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -146,33 +147,67 @@ def ingest_file(
     prove a batch is atomic).
     """
     result = FileResult(path=str(path), source_file=source_file, status="loaded", loader=loader.name)
+    content_hash = _hash_or_fail(path)
+    if _is_duplicate(store, content_hash, result):
+        return result
+    prov = provenance_for(loader, source_file, "b" + content_hash[:23], now or _utc_now())
+    ctx = LoadContext(path=path, source_file=source_file, provenance=prov)
+    # The loader makes the next chunk while this one is written (``prefetch``).
+    chunks = prefetch(loader.load(ctx))
     try:
-        content_hash = file_hash(path)
+        _write_batch(store, loader, content_hash, prov, chunks, result, on_rows=on_rows,
+                     fail_after_chunks=fail_after_chunks)
+    finally:
+        chunks.close()
+    return result
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _hash_or_fail(path: Path) -> str:
+    try:
+        return file_hash(path)
     except OSError as exc:
         raise IngestError(path, f"cannot read: {exc.strerror or exc}") from None
+
+
+def _is_duplicate(store: Store, content_hash: str, result: FileResult) -> bool:
+    """Whether a batch of these bytes exists; if so ``result`` says which."""
     earlier = store.query("SELECT batch_id, source_file FROM batches WHERE content_hash = ?", (content_hash,))
     if earlier:
         result.status = "duplicate"
         result.earlier_batch = f"{earlier[0][0]} ({earlier[0][1]})"
-        return result
-    started = now or datetime.now(UTC).replace(tzinfo=None)
-    batch_id = "b" + content_hash[:23]
-    prov = provenance_for(loader, source_file, batch_id, started)
+    return bool(earlier)
+
+
+def _write_batch(
+    store: Store,
+    loader: Loader,
+    content_hash: str,
+    prov: Provenance,
+    chunks: Iterable[Chunk],
+    result: FileResult,
+    *,
+    on_rows: ProgressFn | None = None,
+    fail_after_chunks: int | None = None,
+) -> None:
+    """Write one file's ``chunks`` and its ``batches`` row in one transaction (see ``ingest_file``)."""
+    batch_id = prov.batch_id
+    source_file = prov.source_file
     result.batch_id = batch_id
     result.dataset = prov.dataset
     result.agency = prov.agency
-    ctx = LoadContext(path=path, source_file=source_file, provenance=prov)
     with store.transaction():
         book = LabelBook(store) if isinstance(store, DuckDBStore) else None
-        # The loader makes the next chunk while this one is written (``prefetch``).
-        for n_chunk, chunk in enumerate(prefetch(loader.load(ctx)), start=1):
+        for n_chunk, chunk in enumerate(chunks, start=1):
             _write_chunk(store, chunk, batch_id, source_file, result, book)
             if on_rows is not None:
                 on_rows(source_file, chunk.rows_read)
             if fail_after_chunks is not None and n_chunk >= fail_after_chunks:
                 raise RuntimeError(f"injected failure after chunk {n_chunk} of {source_file}")
         hooks.after_ingest(store, batch_id)
-        finished = datetime.now(UTC).replace(tzinfo=None)
         store.insert_columns(
             "batches",
             {
@@ -182,15 +217,14 @@ def ingest_file(
                 "dataset": [prov.dataset],
                 "agency": [prov.agency],
                 "mapping": [getattr(getattr(loader, "mapping", None), "source", None) or loader.name],
-                "started": [started],
-                "finished": [finished],
+                "started": [prov.ingested],
+                "finished": [_utc_now()],
                 "rows_read": [result.rows_read],
                 "rows_accepted": [result.rows_accepted],
                 "rows_quarantined": [result.rows_quarantined],
                 "statements": [result.statements],
             },
         )
-    return result
 
 
 def _write_chunk(store: Store, chunk: Chunk, batch_id: str, source_file: str, result: FileResult,
@@ -304,21 +338,92 @@ def _ingest_all(
     stop_on_error: bool,
     now: datetime | None,
 ) -> None:
-    for path, root in files:
-        source_file, loader = loaders.resolve(path, root)
+    """Each file in turn, its chunks made ahead by one read-ahead thread across files: the loader
+    starts the next file while the store runs this one's hooks and commit."""
+    plan = [(path, *loaders.resolve(path, root)) for path, root in files]
+    known = {str(r[0]) for r in store.query("SELECT content_hash FROM batches")}
+    events = prefetch(_file_events(plan, known, now))
+    try:
+        for index, (path, source_file, loader) in enumerate(plan):
+            if loader is None:
+                res = FileResult(path=str(path), source_file=source_file, status="skipped")
+            else:
+                res = _write_file(store, index, path, source_file, loader, events, on_rows)
+            report.files.append(res)
+            if on_file is not None:
+                on_file(res)
+            if res.status == "failed" and stop_on_error:
+                break
+    finally:
+        events.close()
+
+
+# What the read-ahead thread says of a file: ``start`` (content hash, provenance), ``chunk``,
+# ``end``, ``known`` (its bytes were ingested before: not read) or ``failed`` (the exception).
+_Event = tuple[int, str, Any]
+
+
+def _file_events(plan: list[tuple[Path, str, Loader | None]], known: set[str], now: datetime | None) -> Iterator[_Event]:
+    """The files of ``plan`` read, hashed and evaluated in order, as events (``_Event``)."""
+    for index, (path, source_file, loader) in enumerate(plan):
         if loader is None:
-            res = FileResult(path=str(path), source_file=source_file, status="skipped")
+            continue
+        try:
+            content_hash = _hash_or_fail(path)
+            if content_hash in known:
+                yield index, "known", content_hash
+                continue
+            prov = provenance_for(loader, source_file, "b" + content_hash[:23], now or _utc_now())
+            yield index, "start", (content_hash, prov)
+            for chunk in loader.load(LoadContext(path=path, source_file=source_file, provenance=prov)):
+                yield index, "chunk", chunk
+        except Exception as exc:  # noqa: BLE001 - the writer reports it for this file
+            yield index, "failed", exc
+            continue
+        yield index, "end", None
+
+
+def _file_chunks(events: Iterator[_Event], index: int) -> Iterator[Chunk]:
+    """The chunks of file ``index`` from ``events``, up to its end; its failure is raised."""
+    for got, kind, payload in events:
+        assert got == index, f"read-ahead out of step: file {got} where {index} was due"
+        if kind == "chunk":
+            yield payload
+        elif kind == "end":
+            return
         else:
-            try:
-                res = ingest_file(store, path, source_file, loader, now=now, on_rows=on_rows)
-            except IngestError as exc:
-                res = FileResult(path=str(path), source_file=source_file, status="failed",
-                                 loader=loader.name, error=str(exc))
-            except Exception as exc:  # noqa: BLE001 - the batch rolled back; report it like a bad file
-                res = FileResult(path=str(path), source_file=source_file, status="failed", loader=loader.name,
-                                 error=f"{path}: {type(exc).__name__}: {exc} (nothing of this file was stored)")
-        report.files.append(res)
-        if on_file is not None:
-            on_file(res)
-        if res.status == "failed" and stop_on_error:
-            break
+            raise payload
+
+
+def _write_file(store: Store, index: int, path: Path, source_file: str, loader: Loader,
+                events: Iterator[_Event], on_rows: ProgressFn | None) -> FileResult:
+    """Write file ``index`` from the read-ahead ``events`` as ``ingest_file`` would, reporting a
+    failure (nothing of the file stored) instead of raising it."""
+    res = FileResult(path=str(path), source_file=source_file, status="loaded", loader=loader.name)
+    got, kind, payload = next(events)
+    assert got == index, f"read-ahead out of step: file {got} where {index} was due"
+    try:
+        if kind == "failed":
+            raise payload
+        content_hash = payload if kind == "known" else payload[0]
+        if _is_duplicate(store, content_hash, res):
+            if kind == "start":  # the same bytes twice in this run: the second is not written
+                for _chunk in _file_chunks(events, index):
+                    pass
+            return res
+        chunks = _file_chunks(events, index)
+        try:
+            _write_batch(store, loader, content_hash, payload[1], chunks, res, on_rows=on_rows)
+        except Exception:
+            # The rest of this file's events, so that the next file's come next.
+            with contextlib.suppress(Exception):
+                for _chunk in chunks:
+                    pass
+            raise
+    except IngestError as exc:
+        return FileResult(path=str(path), source_file=source_file, status="failed", loader=loader.name,
+                          error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - the batch rolled back; report it like a bad file
+        return FileResult(path=str(path), source_file=source_file, status="failed", loader=loader.name,
+                          error=f"{path}: {type(exc).__name__}: {exc} (nothing of this file was stored)")
+    return res
