@@ -342,7 +342,7 @@ def _ingest_all(
     starts the next file while the store runs this one's hooks and commit."""
     plan = [(path, *loaders.resolve(path, root)) for path, root in files]
     known = {str(r[0]) for r in store.query("SELECT content_hash FROM batches")}
-    events = prefetch(_file_events(plan, known, now))
+    events = prefetch(_file_events(plan, known, now), depth=4)
     try:
         for index, (path, source_file, loader) in enumerate(plan):
             if loader is None:
