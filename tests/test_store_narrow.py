@@ -333,3 +333,36 @@ def test_statements_by_value_are_those_a_scan_finds_on_either_store(store: Store
     assert sorted(facts) == sorted((str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in store.query(
         f"SELECT value, entity_id, prop, prop_type FROM statements WHERE value IN ({marks})", values))
     assert store.facts_by_value([]) == []
+
+
+def test_ingested_facts_store_no_id_and_are_found_by_their_derived_id(duck: Store, tiny_world: Path) -> None:
+    """Migration 0072: DuckDB derives an ingested fact's id on read; a look-up by id goes through
+    the entity the id names, and finds exactly the statements of those ids."""
+    from netcase.model.statement import statement_entity, statement_id_filter
+
+    assert not ingest_paths(duck, sorted((tiny_world / "partners").glob("*.csv")), default_loaders()).failed
+    assert duck.scalar("SELECT count(*) FROM statement_facts WHERE id IS NOT NULL") == 0
+    rows = duck.query("SELECT id, entity_id, prop, value FROM statements ORDER BY id LIMIT 7")
+    ids = [r[0] for r in rows]
+    assert all(statement_entity(i) == eid for i, eid, _p, _v in rows)
+    where, params = statement_id_filter("s", [*ids, ids[0], f"{rows[0][1]}.0000000000000000"])
+    assert "entity_id IN" in where
+    found = duck.query(f"SELECT DISTINCT s.id FROM statements s WHERE {where} ORDER BY 1", params)
+    assert [r[0] for r in found] == ids
+    # The entity reads (Python's join of facts and labels) give the same ids as the view.
+    eids = sorted({r[1] for r in rows})
+    assert sorted(s["id"] for s in duck.entity_statements(eids)) == sorted(
+        r[0] for r in duck.query(f"SELECT id FROM statements WHERE entity_id IN ({', '.join('?' for _ in eids)})", eids))
+
+
+def test_ids_of_other_forms_are_matched_as_they_are(duck: Store) -> None:
+    from netcase.access.testing import insert_statements, statement_row
+    from netcase.model.statement import statement_entity, statement_id_filter
+
+    insert_statements(duck, [statement_row("s1", "name", "Juan", statement_id="st-1"),
+                             statement_row("s2", "name", "Pedro", statement_id="old.sha1")])
+    assert statement_entity("st-1") is None and statement_entity("old.sha1") is None
+    where, params = statement_id_filter("s", ["st-1", "old.sha1", "nope"])
+    assert sorted(r[0] for r in duck.query(f"SELECT s.id FROM statements s WHERE {where}", params)) == [
+        "old.sha1", "st-1"]
+    assert statement_id_filter("s", []) == ("false", [])
