@@ -96,26 +96,46 @@ def clean_phone(raw: str, regions: tuple[str, ...], hint: str | None = None) -> 
         return fast, None
     if hint and regions[:1] != (hint,):
         regions = (hint, *[r for r in regions if r != hint])
+    if raw != digits and len(raw) <= 250 and _PLAIN_PHONE.fullmatch(raw):
+        # ``parse_phone`` reads a plain text by its digits alone: "(656) 981-3981" and
+        # "6569813981" share their parses (``_judge``'s cache).
+        raw = digits
     attempts: list[tuple[str, str | None]] = []
     if digits.startswith("+"):
         attempts.append((digits, None))
     attempts.extend((raw, r.upper()) for r in regions)
     if not digits.startswith("+"):
         attempts.append(("+" + digits, None))
-    possible: str | None = None
+    # A valid parse wins; only without one is the first *possible* parse wanted, so the
+    # possibility test waits until every attempt has failed validation.
+    invalid: list[tuple[int, str]] = []
     for text, region in attempts:
-        got = parse_phone(text, region)
+        got = _judge(text, region)
         if got is None:
             continue
-        cc, nsn = got
+        cc, nsn, valid = got
         # ``format_number(…, E164)`` of a parsed number is "+", the calling code and the NSN.
-        if is_valid_nsn(cc, nsn):
+        if valid:
             return f"+{cc}{nsn}", None
-        if possible is None and _is_possible(cc, nsn):
-            possible = f"+{cc}{nsn}"
-    if possible is not None:
-        return possible, None
+        invalid.append((cc, nsn))
+    for cc, nsn in invalid:
+        if _is_possible(cc, nsn):
+            return f"+{cc}{nsn}", None
     return None, "invalid phone number"
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _judge(text: str, region: str | None) -> tuple[int, str, bool] | None:
+    """``parse_phone(text, region)`` and whether the number is valid, None where it does not parse.
+
+    One number is tried in several regions, and the same (text, region) recurs across the hints
+    of a column and the texts that share their digits.
+    """
+    got = parse_phone(text, region)
+    if got is None:
+        return None
+    cc, nsn = got
+    return cc, nsn, is_valid_nsn(cc, nsn)
 
 
 # -- phonenumbers.parse for plain digits ---------------------------------------------------------
