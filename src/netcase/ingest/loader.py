@@ -223,14 +223,15 @@ class ChunkEvaluator:
                 bad.add(pos)
                 rejected.append(Rejected(lines[pos], fld, reason, value=value, raw=_raw(chains[pos][0]), scope="row"))
 
+        # One item per row (read, never changed, by the row-level fields and the entities).
+        root_items: list[Item] = [(p, (), ch) for p, ch in enumerate(chains)]
         # Row-level: record id, marking, compartment, 28 CFR 23 fields, observed date.
         rec_ids: list[str | None] = [None] * n
         self.columns = rc.columns
         self.arrow_columns = {}
         if self.record_id is not None and m.record_id is not None:
             render = self.record_id
-            fast_ids = self._template_column(m.record_id, [(p, (), ch) for p, ch in enumerate(chains)],
-                                             collapse_blanks=False)
+            fast_ids = self._template_column(m.record_id, root_items, collapse_blanks=False)
             rec_ids = fast_ids if fast_ids is not None else [render(ch, ()) for ch in chains]
             for pos, rid in enumerate(rec_ids):
                 if rid is None:
@@ -238,10 +239,9 @@ class ChunkEvaluator:
         row_ctx = self._row_contexts(chains, reject_row)
         observed: list[str | None] = [None] * n
         if m.observed is not None:
-            observed = self._observed(m.observed, [(p, (), ch) for p, ch in enumerate(chains)], lines, rejected)
+            observed = self._observed(m.observed, root_items, lines, rejected)
 
         # Entities, in link order.
-        root_items: list[Item] = [(p, (), ch) for p, ch in enumerate(chains)]
         frames: dict[tuple[FieldPath, ...], list[Item]] = {(): root_items}
         # Link targets: entity name → (row position, list indices) → the target's item number.
         built: dict[str, _Targets] = {}
@@ -616,6 +616,8 @@ class ChunkEvaluator:
                 names.append(part.keys[0])
             else:
                 return None
+        if not collapse_blanks and names and self.arrow is not None:
+            return self._record_ids_arrow(tpl, items)
         full = len(items) == self.n_rows
         picked = [cols[n] if full else [cols[n][it[0]] for it in items] for n in names]
         form = "".join(fmt).format
@@ -626,6 +628,28 @@ class ChunkEvaluator:
         if not names:
             return [form() or None] * len(items)
         return out
+
+    def _record_ids_arrow(self, tpl: Template, items: list[Item]) -> list[str | None]:
+        """``_template_column`` without collapsing blanks, for a block Arrow parsed: the parts
+        joined in Arrow, None where a field is empty, and one conversion to Python."""
+        assert self.arrow is not None
+        parts: list[Any] = []
+        blank: pa.Array | None = None
+        take = None if len(items) == self.n_rows else pa.array([it[0] for it in items], type=pa.int64())
+        for kind, part in tpl.parts:
+            if kind == "lit":
+                parts.append(pa.scalar(str(part), pa.string()))
+                continue
+            assert isinstance(part, FieldPath)
+            col = self.arrow[part.keys[0]]
+            if take is not None:
+                col = col.take(take)
+            parts.append(col)
+            empty = pc.equal(col, "")
+            blank = empty if blank is None else pc.or_(blank, empty)
+        assert blank is not None
+        joined = pc.binary_join_element_wise(*parts, "")
+        return pc.if_else(blank, pa.scalar(None, pa.string()), joined).to_pylist()  # type: ignore[no-any-return]
 
     def _template_arrow(self, tpl: Template, items: list[Item]) -> pa.Array | None:
         """A template rendered over CSV columns in Arrow, blanks collapsed as ``str.split`` does;
@@ -720,18 +744,17 @@ class ChunkEvaluator:
 
             def cl(text: str, region: Any) -> tuple[str | None, str | None]:
                 return C.clean_phone(text, countries, region)
-        cleaned: list[str | None] = []
-        reasons: list[str | None] = []
-        for key in distinct:
-            hit = cache.get(key)
-            if hit is None:
-                if hints is None:
-                    text, hint = key, None
-                else:
-                    text, _, hint = key.partition("\x00")
-                hit = cache[key] = (None, None) if not text else cl(text, hint or None)
-            cleaned.append(hit[0])
-            reasons.append(hit[1])
+        # Past the first chunk most distinct values are in the cache: look them all up at once and
+        # clean only the rest.
+        hits: list[tuple[str | None, str | None] | None] = list(map(cache.get, distinct))
+        for j in [j for j, hit in enumerate(hits) if hit is None]:
+            key = distinct[j]
+            if hints is None:
+                text, hint = key, None
+            else:
+                text, _, hint = key.partition("\x00")
+            hits[j] = cache[key] = (None, None) if not text else cl(text, hint or None)
+        cleaned, reasons = zip(*hits, strict=True) if hits else ((), ())
         indices = enc.indices
         values = pa.array(cleaned, type=pa.string()).take(indices)
         if fast is not None:
@@ -739,7 +762,7 @@ class ChunkEvaluator:
         mask = values.is_valid()
         ks = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
         vals.append((s, ks, values.filter(mask), arr.filter(mask)))
-        if any(r is not None for r in reasons):
+        if reasons.count(None) != len(reasons):
             why = pa.array(reasons, type=pa.string()).take(indices)
             for k in np.flatnonzero(why.is_valid().to_numpy(zero_copy_only=False)).tolist():
                 reason = why[k].as_py()
@@ -938,12 +961,26 @@ def _squash(arr: pa.Array, *, spaces_only: bool = False) -> pa.Array:
     (almost all) needs only runs of two or more replaced, and a trim. ``spaces_only``: the caller
     uses only such values (printable ASCII), so the others need not be right.
     """
-    fast = pc.utf8_trim(pc.replace_substring_regex(arr, pattern="  +", replacement=" "), " ")
+    # The regex copies every text it sees: it sees only those holding a run of spaces (a plain
+    # substring search finds them several times faster).
+    runs = pc.fill_null(pc.match_substring(arr, "  "), False)
+    if pc.any(runs).as_py():
+        squeezed = pc.replace_substring_regex(arr.filter(runs), pattern="  +", replacement=" ")
+        arr_runs = pc.replace_with_mask(arr, runs, squeezed)
+    else:
+        arr_runs = arr
+    fast = pc.utf8_trim(arr_runs, " ")
     if spaces_only:
         return fast
-    odd = pc.fill_null(pc.match_substring_regex(arr, _ODD_WS), False)
-    if not pc.any(odd).as_py():
+    # Other whitespace lies outside printable ASCII (the only whitespace there is the space), so
+    # the search for it needs only the other texts: accented names, control characters.
+    other = pc.fill_null(pc.invert(pc.ascii_is_printable(arr)), False)
+    if not pc.any(other).as_py():
         return fast
+    odd_other = pc.fill_null(pc.match_substring_regex(arr.filter(other), _ODD_WS), False)
+    if not pc.any(odd_other).as_py():
+        return fast
+    odd = pc.replace_with_mask(other, other, odd_other)
     rest = pc.replace_substring_regex(arr.filter(odd), pattern=_WS_RUN, replacement=" ")
     rest = pc.utf8_trim(rest, " ")
     return pc.replace_with_mask(fast, odd, rest)
