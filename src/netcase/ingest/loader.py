@@ -16,6 +16,8 @@ from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from itertools import repeat
+from operator import is_
 from typing import Any
 
 import numpy as np
@@ -855,7 +857,7 @@ class ChunkEvaluator:
                     st_target.append(np.full(n_s, -1, dtype=np.int32))
                     value_c.append(vs)
                     raw_c.append(raws if raws is not None else pa.nulls(n_s, pa.string()))
-        uniform = len({id(c) for c in row_ctx}) <= 1
+        uniform = not row_ctx or all(map(is_, row_ctx, repeat(row_ctx[0])))
         dates = {v: (None if v is None else _iso_date(v)) for v in set(obs_all)}
         ents_no = (np.repeat(np.asarray(item_ent[0::2], dtype=np.int16), item_ent[1::2]) if item_ent
                    else np.zeros(0, dtype=np.int16))
@@ -886,12 +888,7 @@ class ChunkEvaluator:
             }),
         }
         if not uniform:
-            tables["ctx"] = pa.table({
-                "pos": pa.array(np.arange(len(row_ctx), dtype=np.int32)),
-                **{name: pa.array([c[i] for c in row_ctx],
-                                  type=pa.bool_() if name == "victim_sensitive" else pa.string())
-                   for i, name in enumerate(CTX_COLUMNS)},
-            })
+            tables["ctx"] = context_table(row_ctx)
         c0 = row_ctx[0] if row_ctx else self.default_ctx
         return self.builder.prepare(tables, None if not uniform else c0)
 
@@ -948,6 +945,24 @@ class ChunkEvaluator:
         if n is None:
             n = codes[key] = len(codes)
         return n
+
+def context_table(row_ctx: list[RowCtx]) -> pa.Table:
+    """The handling context of each row: ``pos``, then the ``CTX_COLUMNS``.
+
+    Rows differ in a field or two (the agency, the marking); the others hold one value, shared
+    by every row, which is converted to Arrow once rather than per row.
+    """
+    n = len(row_ctx)
+    columns = list(zip(*row_ctx, strict=True)) if row_ctx else [()] * len(CTX_COLUMNS)
+    out: dict[str, pa.Array] = {"pos": pa.array(np.arange(n, dtype=np.int32))}
+    for name, col in zip(CTX_COLUMNS, columns, strict=True):
+        typ = pa.bool_() if name == "victim_sensitive" else pa.string()
+        if n and col.count(col[0]) == n:
+            out[name] = pa.array(col[:1], type=typ).take(pa.array(np.zeros(n, dtype=np.int32)))
+        else:
+            out[name] = pa.array(col, type=typ)
+    return pa.table(out)
+
 
 # Whitespace other than the plain space (``_WS_RUN`` without it).
 _ODD_WS = _WS_RUN.replace(" ", "", 1).removesuffix("+")
