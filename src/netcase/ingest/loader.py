@@ -953,12 +953,12 @@ def context_table(row_ctx: list[RowCtx]) -> pa.Table:
     by every row, which is converted to Arrow once rather than per row.
     """
     n = len(row_ctx)
-    columns = list(zip(*row_ctx, strict=True)) if row_ctx else [()] * len(CTX_COLUMNS)
     out: dict[str, pa.Array] = {"pos": pa.array(np.arange(n, dtype=np.int32))}
-    for name, col in zip(CTX_COLUMNS, columns, strict=True):
+    for i, name in enumerate(CTX_COLUMNS):
         typ = pa.bool_() if name == "victim_sensitive" else pa.string()
+        col = [c[i] for c in row_ctx]
         if n and col.count(col[0]) == n:
-            out[name] = pa.array(col[:1], type=typ).take(pa.array(np.zeros(n, dtype=np.int32)))
+            out[name] = pa.repeat(pa.scalar(col[0], typ), n)
         else:
             out[name] = pa.array(col, type=typ)
     return pa.table(out)
