@@ -1019,23 +1019,42 @@ def vector_clean(s: Source, arr: pa.Array) -> tuple[pa.Array, pa.Array | None] |
 
 
 _VECTOR_TYPES = ("string", "text", "identifier", "name", "address")
+# Text of printable ASCII and the printable Latin-1 and Latin Extended-A letters and signs (not
+# the no-break space U+A0 nor the soft hyphen U+AD): every such text is printable and in NFC, in
+# any Unicode version, and its only whitespace is the space.
+_LATIN_NAME = r"^[\x{20}-\x{7e}\x{a1}-\x{ac}\x{ae}-\x{17f}]+$"
 # ``clean._ISO`` for ASCII digits, in RE2 syntax.
 _ISO_RE2 = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2})?)?$"
 
 
 def iso_dates(s: Source, arr: pa.Array, today: date) -> tuple[pa.Array, pa.Array] | None:
-    """``clean_date`` of a date source without formats, in Arrow for ISO text: the text itself
-    when its day (checked once per distinct day) is a calendar date within the source's bounds,
-    and a mask of those rows; the rest (and every refusal) is left to ``clean_date``."""
-    if s.value_map is not None or s.formats or not len(arr):
+    """``clean_date`` of a date source in Arrow, for ISO text without formats (the text itself)
+    or text in its one plain format (reordered to ISO), when its day (checked once per distinct
+    day) is a calendar date within the source's bounds; and a mask of those rows. The rest (and
+    every refusal) is left to ``clean_date``."""
+    if s.value_map is not None or not len(arr):
         return None
-    iso = pc.fill_null(pc.match_substring_regex(arr, _ISO_RE2), False)
-    days = pc.utf8_slice_codeunits(arr, 0, 10)
+    if s.formats:
+        # One format of two-digit day and month and four-digit year (``%m/%d/%Y``): a text written
+        # exactly so is its fields reordered to ISO, which is what ``clean_date`` gives for it
+        # (``_plain_date``); a text with more around it (spaces) is left to ``clean_date``.
+        plain = C._plain_date(s.formats[0]) if len(s.formats) == 1 else None
+        if plain is None:
+            return None
+        pattern = "^" + plain[0].pattern + "$"
+        group = {code: i + 1 for i, code in enumerate(plain[1])}
+        iso = pc.fill_null(pc.match_substring_regex(arr, pattern), False)
+        text = pc.replace_substring_regex(arr, pattern=pattern,
+                                          replacement=f"\\{group['Y']}-\\{group['m']}-\\{group['d']}")
+    else:
+        iso = pc.fill_null(pc.match_substring_regex(arr, _ISO_RE2), False)
+        text = arr
+    days = pc.utf8_slice_codeunits(text, 0, 10)
     enc = days.dictionary_encode()
     ok = pa.array([_day_ok(d, today, s.not_future, s.min_year) for d in enc.dictionary.to_pylist()],
                   type=pa.bool_())
     done = pc.and_(iso, pc.fill_null(ok.take(enc.indices), False))
-    return pc.if_else(done, arr, pa.scalar(None, pa.string())), done
+    return pc.if_else(done, text, pa.scalar(None, pa.string())), done
 
 
 def _day_ok(day: str, today: date, not_future: bool, min_year: int) -> bool:
@@ -1075,7 +1094,17 @@ def _vector_clean_distinct(s: Source, arr: pa.Array) -> tuple[pa.Array, pa.Array
                 swapped = pc.replace_substring_regex(v.filter(comma), pattern="^([^,]*),(.*)$",
                                                      replacement="\\2 \\1")
                 v = pc.replace_with_mask(v, comma, _squash(swapped, spaces_only=True))
-        return v, pc.and_(plain, pc.not_equal(v, ""))
+        done = pc.and_(plain, pc.not_equal(v, ""))
+        if t == "name":
+            # Accented Latin names (printable, already NFC, no whitespace but the space):
+            # ``clean_typed`` gives FtM's cleaning of such text (``_clean_name_text``), which also
+            # strips one pair of surrounding quotes.
+            latin = pc.fill_null(pc.and_(pc.invert(plain), pc.match_substring_regex(arr, _LATIN_NAME)), False)
+            if pc.any(latin).as_py():
+                unquoted = pc.replace_substring_regex(v.filter(latin), pattern="^[\"'](.*)[\"']$", replacement="\\1")
+                v = pc.replace_with_mask(v, latin, _squash(unquoted, spaces_only=True))
+                done = pc.or_(done, pc.and_(latin, pc.not_equal(v, "")))
+        return v, done
     return None
 
 
