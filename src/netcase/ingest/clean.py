@@ -279,6 +279,18 @@ def _region_info(region: str) -> tuple[str, frozenset[int], str] | None:
     return str(md.country_code), frozenset(lengths), md.national_prefix or ""
 
 
+def _international_length_ok(d: str) -> bool:
+    """Whether the digits after a "+" are a calling code (the first of one to three digits that is
+    one) followed by a national number of one of its first region's lengths."""
+    for n in (1, 2, 3):
+        cc = d[:n]
+        owners = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(cc)) if cc.isdigit() else None
+        if owners:
+            info = _region_info(owners[0])
+            return info is not None and len(d) - n in info[1]
+    return False
+
+
 def _fast_phone(digits: str, regions: tuple[str, ...]) -> str | None:
     """E.164 by length alone, when the number's form leaves no doubt; None sends it to the full parse.
 
@@ -287,16 +299,7 @@ def _fast_phone(digits: str, regions: tuple[str, ...]) -> str | None:
     for those the calling code and the national number's length settle it.
     """
     if digits.startswith("+"):
-        d = digits[1:]
-        for n in (1, 2, 3):
-            cc = d[:n]
-            owners = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(cc)) if cc.isdigit() else None
-            if owners:
-                info = _region_info(owners[0])
-                if info is not None and len(d) - n in info[1]:
-                    return "+" + d
-                return None
-        return None
+        return digits if _international_length_ok(digits[1:]) else None
     if not regions:
         return None  # a national number without the row's country: leave it to validation
     info = _region_info(regions[0])
@@ -689,16 +692,7 @@ def _fast_phone_rule(digits: str, hint: str | None) -> tuple[str, int, bool] | N
     """``_fast_phone(digits, (hint,))`` as (text before, digits dropped, whether the area code is
     then checked), None where it returns None; the same branches, on a stand-in number."""
     if digits.startswith("+"):
-        d = digits[1:]
-        for n in (1, 2, 3):
-            cc = d[:n]
-            owners = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(cc)) if cc.isdigit() else None
-            if owners:
-                info = _region_info(owners[0])
-                if info is not None and len(d) - n in info[1]:
-                    return "+", 1, False
-                return None
-        return None
+        return ("+", 1, False) if _international_length_ok(digits[1:]) else None
     if not hint:
         return None
     info = _region_info(hint)
