@@ -155,6 +155,8 @@ def main() -> None:
 
 def report(results: list[dict[str, Any]], reference: dict[str, float]) -> None:
     """Write the benchmark section of docs/benchmarks.md."""
+    from netcase.ingest.engine import INGEST_MEMORY_LIMIT
+
     load = os.getloadavg()
     rows = [
         (r["scale"], r["files"], r["rows"], r["statements"], r["quarantined"], round(r["wall_s"], 1),
@@ -176,7 +178,8 @@ def report(results: list[dict[str, Any]], reference: dict[str, float]) -> None:
         "on this 2-core machine; CPU seconds are this process's own, all its threads (the loader's "
         "read-ahead thread, DuckDB's). Peak RSS is the child process's maximum resident set "
         "(Python, DuckDB and the chunks in flight): *loading* up to the last file, *with index "
-        "build* including the fact indexes a bulk load builds at its end (`docs/store.md`)."
+        "build* including the fact indexes a bulk load builds at its end (`docs/store.md`), both under "
+        f"DuckDB's memory bound {INGEST_MEMORY_LIMIT} (`NETCASE_INGEST_MEMORY`, `docs/mappings.md`)."
         f"\n\nThis machine's reference speed (`machine_reference`, one core each): a 20 M-step Python loop "
         f"{reference['python_s']:.2f} s, DuckDB hashing 2 M values {reference['duckdb_s']:.2f} s."
     )
