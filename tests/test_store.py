@@ -110,3 +110,38 @@ def test_duckdb_bulk_memory_limit_holds_during_an_ingest_and_is_put_back(tmp_pat
     with mem.memory_limit("300MB"):
         assert setting(mem.con) == mem_before  # nowhere to spill: unchanged
     mem.close()
+
+
+def test_duckdb_releases_cached_blocks_and_keeps_its_bound(tmp_path: Path) -> None:
+    """The buffer pool lets go of the table blocks it kept (they are on disk: an ingest calls this
+    between files, so resident memory does not grow with the store up to the bound); the bound is
+    put back, the data reads back whole, and inside a transaction nothing is touched."""
+    from netcase.store.duckdb import RELEASED_TO_BYTES, DuckDBStore
+
+    store = open_store(str(tmp_path / "r.duckdb"))
+    assert isinstance(store, DuckDBStore)
+    # Tens of megabytes of table blocks: a store's worth of facts, whatever they say.
+    store.execute("CREATE TABLE blocks AS SELECT range AS n, md5(CAST(range AS VARCHAR)) AS h FROM range(6000000)")
+    store.execute("CHECKPOINT")
+    default = store.scalar("SELECT current_setting('memory_limit')")
+
+    def table_blocks() -> float:
+        return float(store.scalar("SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory() "
+                                  "WHERE tag = 'BASE_TABLE'") or 0)
+
+    with store.memory_limit("300MB"):  # as an ingest runs
+        bound = store.scalar("SELECT current_setting('memory_limit')")
+        total = store.query("SELECT sum(n), max(h), min(h) FROM blocks")  # every block read in
+        held = table_blocks()
+        assert held > 96 * 2**20
+        with store.transaction():
+            store.release_cached_blocks()  # a transaction may need its room: untouched
+            assert table_blocks() == held
+        store.release_cached_blocks()
+        assert table_blocks() <= RELEASED_TO_BYTES
+        assert store.scalar("SELECT current_setting('memory_limit')") == bound
+        assert store.query("SELECT sum(n), max(h), min(h) FROM blocks") == total
+    assert store.scalar("SELECT current_setting('memory_limit')") == default
+    store.release_cached_blocks()  # outside an ingest: the store's own bound comes back
+    assert store.scalar("SELECT current_setting('memory_limit')") == default
+    store.close()

@@ -352,6 +352,8 @@ def _ingest_all(
                 res = FileResult(path=str(path), source_file=source_file, status="skipped")
             else:
                 res = _write_file(store, index, path, source_file, loader, events, on_rows)
+                if isinstance(store, DuckDBStore):
+                    store.release_cached_blocks()
             report.files.append(res)
             if on_file is not None:
                 on_file(res)

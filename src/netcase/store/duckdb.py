@@ -28,6 +28,8 @@ BULK_INDEXES: tuple[tuple[str, str, str], ...] = (
     (ENTITY_INDEX, "statement_facts", "entity_id"),
     ("statement_facts_value_idx", "statement_facts", "value"),
 )
+# What ``release_cached_blocks`` brings the buffer pool down to, at most (bytes).
+RELEASED_TO_BYTES = 32 * 2**20
 # Relations ``insert_select`` hands to DuckDB as local variables (see there).
 _SCANNED = frozenset({"_nc_items", "_nc_facts", "_nc_ents", "_nc_srcs", "_nc_ctx"})
 
@@ -47,6 +49,7 @@ class DuckDBStore(Store):
                 p.parent.mkdir(parents=True, exist_ok=True)
         self._label_cache: dict[int, tuple[Any, ...]] = {}
         self.indexes_deferred = False  # within ``deferred_indexes``
+        self._bounds: list[str] = []  # the ``memory_limit`` blocks open, innermost last
         try:
             self.con = duckdb.connect(path, read_only=read_only)
         except duckdb.Error as exc:
@@ -235,16 +238,47 @@ class DuckDBStore(Store):
         if limit is None or self.url == ":memory:":
             yield
             return
-        before = self.con.execute("SELECT current_setting('memory_limit')").fetchall()[0]
+        before = self._memory_setting()
         self.con.execute(f"SET memory_limit = '{limit}'")
+        self._bounds.append(limit)
         try:
             yield
         finally:
-            # Back to the default if that is what it was (a value read back is rounded), else to it.
-            self.con.execute("RESET memory_limit")
-            now = self.con.execute("SELECT current_setting('memory_limit')").fetchall()[0]
-            if before and before[0] and now != before:
-                self.con.execute(f"SET memory_limit = '{before[0]}'")
+            self._bounds.pop()
+            self._put_memory_limit_back(before)
+
+    def _memory_setting(self) -> str:
+        return str(self.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+
+    def _put_memory_limit_back(self, before: str) -> None:
+        """The bound as it was: the one a ``memory_limit`` block set, exactly, if one is open;
+        else the default if that is what it was (a value read back is rounded), else ``before``."""
+        if self._bounds:
+            self.con.execute(f"SET memory_limit = '{self._bounds[-1]}'")
+            return
+        self.con.execute("RESET memory_limit")
+        if before and self._memory_setting() != before:
+            self.con.execute(f"SET memory_limit = '{before}'")
+
+    def release_cached_blocks(self) -> None:
+        """Let go of the blocks DuckDB's buffer pool keeps of what is already on disk.
+
+        Between the files of a long ingest, the pool fills up to its bound (``memory_limit``) with
+        blocks of the table just written, which an append-only load does not read again: resident
+        memory then grows with the store up to the bound. DuckDB has no call to drop them; bringing
+        its bound down for a moment evicts them (clean blocks are freed, not written), and the
+        bound is put back. Outside a transaction only, where nothing in flight needs the room.
+        An in-memory database keeps its blocks: they are its data.
+        """
+        if self.url == ":memory:" or self._depth:
+            return
+        before = self._memory_setting()
+        try:
+            self.con.execute(f"SET memory_limit = '{RELEASED_TO_BYTES}B'")
+        except duckdb.Error:
+            pass  # could not come down that far: whatever was freed is freed
+        finally:
+            self._put_memory_limit_back(before)
 
     def _begin(self) -> None:
         self.con.execute("BEGIN TRANSACTION")
