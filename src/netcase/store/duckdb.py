@@ -308,12 +308,12 @@ class DuckDBStore(Store):
             except duckdb.OutOfMemoryException:
                 # An ART index is built in memory whole: under a bulk load's bound (``memory_limit``)
                 # a store of tens of millions of facts may not fit; DuckDB's default bound then.
-                before = self.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+                before = self._memory_setting()
                 self.con.execute("RESET memory_limit")
                 try:
                     self.con.execute(sql)
                 finally:
-                    self.con.execute(f"SET memory_limit = '{before}'")
+                    self._put_memory_limit_back(before)
 
     @contextmanager
     def deferred_indexes(self) -> Iterator[None]:
