@@ -83,11 +83,10 @@ def statement_id(entity_id: str, prop: str, value: str) -> str:
     property and value: unique because the entity id already is, and it names where the
     statement lives, so that a look-up by id is a look-up by entity (``statement_id_filter``).
     DuckDB stores none of it for ingested facts and derives it on read (migration 0072);
-    ``STATEMENT_ID_SQL`` is the same text in SQL.
+    ``statement_id_sql`` is the same text in SQL.
     """
     digest = hashlib.md5(f"{prop}\x1f{value}".encode(), usedforsecurity=False).hexdigest()
     return f"{entity_id}.{digest[:STATEMENT_DIGEST]}"
-
 
 
 def statement_id_sql(entity_id: str, prop: str, value: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from netcase.model.statement import STATEMENT_COLUMNS, statement_id
+from netcase.model.statement import STATEMENT_COLUMNS, statement_id, statement_id_filter
 from netcase.store.base import Store, StoreError
 from netcase.store.statement_labels import (
     FACT_COLUMNS,
@@ -153,8 +153,6 @@ class DuckDBStore(Store):
     def blank_statements(self, ids: Sequence[str], value: str) -> None:
         """See ``Store.blank_statements``. An ingested fact's id is derived from its value
         (migration 0072), so the id it had is stored with the blank value: it stays the same."""
-        from netcase.model.statement import statement_id_filter
-
         ids = list(ids)
         for i in range(0, len(ids), self.BLANK_CHUNK):
             where, params = statement_id_filter("f", ids[i : i + self.BLANK_CHUNK], id_sql=FACT_ID_SQL)
