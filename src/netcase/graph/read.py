@@ -27,6 +27,7 @@ from netcase.graph.load import (
 )
 from netcase.graph.project import is_value_node, project
 from netcase.graph.roles import MemberLinks
+from netcase.model.statement import statement_id_filter
 from netcase.store import Store
 
 
@@ -357,7 +358,6 @@ def _facts_of(store: Store, viewer: Viewer, ids: list[str]) -> dict[str, Facts]:
 
 def _readable_ids(store: Store, viewer: Viewer, ids: list[str]) -> set[str]:
     from netcase.access.policy import statement_filter
-    from netcase.model.statement import statement_id_filter
 
     out: set[str] = set()
     cond, params = statement_filter(viewer, "s")

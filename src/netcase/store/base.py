@@ -17,6 +17,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from netcase.model.statement import statement_id_filter
+
 MIGRATION_RE = re.compile(r"^(\d{4})_([a-z0-9_]+?)(?:\.(duckdb|postgres))?\.sql$")
 
 
@@ -112,8 +114,6 @@ class Store(abc.ABC):
     def blank_statements(self, ids: Sequence[str], value: str) -> None:
         """Replace the value of the statements ``ids`` with ``value`` (and drop their original
         value), keeping their ids: a 28 CFR 23 purge. Runs in the caller's transaction."""
-        from netcase.model.statement import statement_id_filter
-
         ids = list(ids)
         for i in range(0, len(ids), self.BLANK_CHUNK):
             where, params = statement_id_filter("s", ids[i : i + self.BLANK_CHUNK])
