@@ -25,6 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _child import child_result  # noqa: E402
 from _report import markdown_table, write_section  # noqa: E402
 
 
@@ -142,7 +143,7 @@ def main() -> None:
             queue = ctx.Queue()
             proc = ctx.Process(target=run_scale, args=(scale, args.seed, base, queue))
             proc.start()
-            res = queue.get()
+            res = child_result(proc, queue, scale)
             proc.join()
             results.append(res)
             print(json.dumps({k: v for k, v in res.items() if k != "per_file"}), flush=True)
