@@ -29,11 +29,8 @@ from _child import child_result  # noqa: E402
 from _report import markdown_table, write_section  # noqa: E402
 
 
-def run_scale(scale: str, seed: int, base: Path, queue: Any) -> None:
-    """Generate one world, ingest it into a fresh DuckDB file and put the figures on ``queue``."""
-    from netcase.ingest.engine import ingest_paths
-    from netcase.ingest.registry import default_loaders
-    from netcase.store import open_store
+def ensure_world(scale: str, seed: int, base: Path) -> Path:
+    """The world of ``scale`` under ``base``, generated first unless a finished one is there."""
     from netcase.synth import generate
 
     world = base / f"world-{scale}"
@@ -42,6 +39,16 @@ def run_scale(scale: str, seed: int, base: Path, queue: Any) -> None:
         shutil.rmtree(world, ignore_errors=True)
         generate(scale=scale, seed=seed, out=world)
         marker.write_text("generated\n")
+    return world
+
+
+def run_scale(scale: str, seed: int, base: Path, queue: Any) -> None:
+    """Generate one world, ingest it into a fresh DuckDB file and put the figures on ``queue``."""
+    from netcase.ingest.engine import ingest_paths
+    from netcase.ingest.registry import default_loaders
+    from netcase.store import open_store
+
+    world = ensure_world(scale, seed, base)
     db = base / f"ingest-{scale}.duckdb"
     for suffix in ("", ".wal"):
         Path(str(db) + suffix).unlink(missing_ok=True)

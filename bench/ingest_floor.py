@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _child import child_result  # noqa: E402
 from _report import markdown_table, write_section  # noqa: E402
+from ingest import ensure_world  # noqa: E402
 
 
 def ensure_ingested(scale: str, seed: int, base: Path) -> tuple[Path, Path, int]:
@@ -47,14 +48,8 @@ def ensure_ingested(scale: str, seed: int, base: Path) -> tuple[Path, Path, int]
     from netcase.ingest.engine import ingest_paths
     from netcase.ingest.registry import default_loaders
     from netcase.store import open_store
-    from netcase.synth import generate
 
-    world = base / f"world-{scale}"
-    marker = base / f"world-{scale}.complete"
-    if not marker.exists():
-        shutil.rmtree(world, ignore_errors=True)
-        generate(scale=scale, seed=seed, out=world)
-        marker.write_text("generated\n")
+    world = ensure_world(scale, seed, base)
     db = base / f"ingest-{scale}.duckdb"
     store = open_store(str(db))
     try:
