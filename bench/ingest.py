@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing as mp
 import os
 import resource
 import shutil
@@ -25,7 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _child import child_result  # noqa: E402
+from _child import run_in_child  # noqa: E402
 from _report import markdown_table, write_section  # noqa: E402
 
 
@@ -145,13 +144,8 @@ def main() -> None:
     reference = machine_reference()
     print(json.dumps({"machine_reference": reference}), flush=True)
     try:
-        ctx = mp.get_context("spawn")
         for scale in args.scales.split(","):
-            queue = ctx.Queue()
-            proc = ctx.Process(target=run_scale, args=(scale, args.seed, base, queue))
-            proc.start()
-            res = child_result(proc, queue, scale)
-            proc.join()
+            res = run_in_child(run_scale, (scale, args.seed, base), scale)
             results.append(res)
             print(json.dumps({k: v for k, v in res.items() if k != "per_file"}), flush=True)
             if not args.no_report:
