@@ -107,6 +107,8 @@ def run_scale(scale: str, seed: int, base: Path, repeat: int, queue: Any) -> Non
             for f in files:
                 parsed += count_rows(con, f)
             parse_s = time.perf_counter() - t
+            if parsed != rows:  # the floor must read what the ingest read
+                raise SystemExit(f"{scale}: DuckDB's readers counted {parsed:,} source rows, the ingest {rows:,}")
             con.execute("CREATE TABLE facts (" + ", ".join(f'"{n}" {ty}' for n, ty in columns) + ")")
             t = time.perf_counter()
             con.register("facts_in", facts)
@@ -184,7 +186,8 @@ def report(results: list[dict[str, Any]]) -> None:
         f"ingest memory bound ({results[0]['memory_limit']}). Source rows divided by the floor is the "
         "most any ingest that stores these facts with these indexes in DuckDB could reach here; "
         "compare with the *Ingest throughput* section, measured on the same machine. "
-        f"Runs per world: {len(results[0]['runs'])}."
+        f"Runs per world: {len(results[0]['runs'])}; *median* is each step's median, *best* each step's "
+        "fastest run (their sum favours the target)."
     )
     write_section("ingest-floor", "Ingest floor (DuckDB alone, same facts)", body)
 
