@@ -22,7 +22,7 @@ from netcase.ingest.prefetch import prefetch
 from netcase.ingest.registry import default_loaders
 from netcase.model.statement import STATEMENT_COLUMNS
 from netcase.store import Store, open_store
-from netcase.store.duckdb import BULK_INDEXES, DuckDBStore
+from netcase.store.duckdb import BULK_INDEXES, DuckDBStore, _setting_bytes
 from netcase.store.statement_labels import FACT_COLUMNS, LABEL_COLUMNS
 
 
@@ -220,23 +220,27 @@ def test_a_store_written_before_the_narrow_layout_keeps_every_statement(tiny_wor
     assert _has_index(path)
 
 
-def test_an_index_too_big_for_the_load_s_memory_bound_is_built_under_duckdb_s_own(tiny_world: Path,
-                                                                                  tmp_path: Path) -> None:
+def test_an_index_too_big_for_the_load_s_memory_bound_is_retried_under_twice_the_bound(tiny_world: Path,
+                                                                                     tmp_path: Path) -> None:
     """DuckDB refuses an ART index that does not fit its memory bound; the bulk load's build then
-    retries under DuckDB's default bound, and the load's bound is put back."""
+    retries under twice the bound, then twice that (not DuckDB's default bound at once, which a
+    build fills), and the load's bound is put back."""
     store = open_store(str(tmp_path / "n.duckdb"))
     assert isinstance(store, DuckDBStore)
 
     class TightMemory:
-        """The store's connection, refusing the first index build as DuckDB does when it is short."""
+        """The store's connection, refusing index builds as DuckDB does when it is short, under
+        less than ``need`` bytes; it notes the bound of every attempt."""
 
-        def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-            self.con, self.refused = con, 0
+        def __init__(self, con: duckdb.DuckDBPyConnection, need: int) -> None:
+            self.con, self.need, self.attempts = con, need, list[int]()
 
         def execute(self, sql: str, *args: object) -> duckdb.DuckDBPyConnection:
-            if sql.startswith("CREATE INDEX") and not self.refused:
-                self.refused += 1
-                raise duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate data of size 4.0 KiB")
+            if sql.startswith("CREATE INDEX"):
+                bound = _setting_bytes(str(self.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]))  # type: ignore[index]
+                self.attempts.append(bound)
+                if bound < self.need:
+                    raise duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate data of size 4.0 KiB")
             return self.con.execute(sql, *args)
 
         def __getattr__(self, name: str) -> object:
@@ -245,17 +249,60 @@ def test_an_index_too_big_for_the_load_s_memory_bound_is_built_under_duckdb_s_ow
     real = store.con
     try:
         ingest_paths(store, [tiny_world], default_loaders())
-        tight = TightMemory(real)
+        tight = TightMemory(real, need=1_000 * 2**20)
         with store.memory_limit("300MB"):
             bound = store.scalar("SELECT current_setting('memory_limit')")
             store.con = tight  # type: ignore[assignment]
             with store.deferred_indexes():
                 pass
             store.con = real
-            assert tight.refused == 1
-            after = store.scalar("SELECT current_setting('memory_limit')")
-            # Put back as read (DuckDB reads a bound back rounded to a tenth of its unit).
-            assert abs(float(after.split()[0]) - float(bound.split()[0])) <= 0.2 and after.split()[1] == bound.split()[1]
+            # Each index: refused under 300 MB and 600 MB, built under 1.2 GB.
+            # (DuckDB reads a bound back rounded: 1.1 GiB for 1,144 MiB.)
+            first, second = tight.attempts[:3], tight.attempts[3:]
+            assert first == second and len(first) == 3
+            assert abs(first[0] - 300 * 10**6) < 10**6
+            assert all(1.9 < b / a < 2.1 for a, b in zip(first, first[1:], strict=False))
+            assert store.scalar("SELECT current_setting('memory_limit')") == bound
+        assert store.scalar("SELECT count(*) FROM duckdb_indexes() WHERE table_name = 'statement_facts'") == 2
+    finally:
+        store.con = real
+        store.close()
+
+
+def test_an_index_that_fits_no_doubled_bound_is_built_under_duckdb_s_default(tiny_world: Path,
+                                                                             tmp_path: Path) -> None:
+    """Past DuckDB's default bound (80 % of RAM) there is nothing to double into: the last attempt
+    runs under the default itself."""
+    store = open_store(str(tmp_path / "n.duckdb"))
+    assert isinstance(store, DuckDBStore)
+    real = store.con
+    default = _setting_bytes(str(real.execute("SELECT current_setting('memory_limit')").fetchone()[0]))  # type: ignore[index]
+    seen: list[int] = []
+
+    class Refusing:
+        def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+            self.con = con
+
+        def execute(self, sql: str, *args: object) -> duckdb.DuckDBPyConnection:
+            if sql.startswith("CREATE INDEX"):
+                seen.append(_setting_bytes(str(self.con.execute("SELECT current_setting('memory_limit')").fetchone()[0])))  # type: ignore[index]
+                if seen[-1] < default:
+                    raise duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate data of size 4.0 KiB")
+            return self.con.execute(sql, *args)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.con, name)
+
+    try:
+        ingest_paths(store, [tiny_world], default_loaders())
+        with store.memory_limit("4GB"):
+            store.con = Refusing(real)  # type: ignore[assignment]
+            with store.deferred_indexes():
+                pass
+            store.con = real
+        # Each index: 4 GB, 8 GB, 16 GB refused (on a machine with more than 20 GB), then the default.
+        per_index = len(seen) // 2
+        assert seen[:per_index] == seen[per_index:] and seen.count(default) == 2 and seen[-1] == default
         assert store.scalar("SELECT count(*) FROM duckdb_indexes() WHERE table_name = 'statement_facts'") == 2
     finally:
         store.con = real
