@@ -303,8 +303,8 @@ def ingest_paths(
         if isinstance(store, DuckDBStore):
             stack.enter_context(store.memory_limit(INGEST_MEMORY_LIMIT))
             if bulk_load(store, files):
-                # Built under the load's memory bound too (flat memory), or DuckDB's default bound
-                # where an index does not fit in it (``DuckDBStore._create_bulk_indexes``).
+                # Built under the load's memory bound too (flat memory), or a doubled one where an
+                # index does not fit in it (``DuckDBStore._create_index_in_more_memory``).
                 stack.enter_context(store.deferred_indexes())
         _ingest_all(store, files, loaders, report, on_file=on_file, on_rows=on_rows, stop_on_error=stop_on_error,
                     now=now)
