@@ -328,7 +328,7 @@ class DuckDBStore(Store):
         before = self._memory_setting()
         self.con.execute("RESET memory_limit")
         ceiling = _setting_bytes(self._memory_setting())
-        bound = _setting_bytes(before)
+        bound = max(_setting_bytes(before), 2**20)  # something to double
         try:
             while True:
                 bound *= 2
