@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import json
 from datetime import date, datetime
 from pathlib import Path
 
@@ -19,6 +21,8 @@ from netcase.cases.investigations import (
 )
 from netcase.cases.loaders import LOADERS
 from netcase.cases.prosecution import network_legal_status
+from netcase.ingest.engine import ingest_paths
+from netcase.ingest.registry import default_loaders
 from netcase.store import Store
 from test_cases_world import ingest_cases, write_cases
 
@@ -132,3 +136,50 @@ def test_network_legal_status(store: Store, tmp_path: Path) -> None:
     assert by_id[ent["CC-0001:D2"]]["at_large"]
     # A partner liaison sees no U.S. court records.
     assert network_legal_status(store, MEX_LIAISON, [target])["counts"]["charged"] == 0
+
+
+def test_a_changed_case_file_that_keeps_stored_ids_is_refused_at_the_row_of_the_first(
+        store: Store, tiny_world: Path, tmp_path: Path) -> None:
+    """Case records have no update path: a later file holding an id already stored fails whole,
+    with an error naming the file, the row, the id field and the batch that holds it."""
+    loaded = ingest_cases(store, tiny_world)
+    assert {r.status for r in loaded.values()} == {"loaded"}
+    counts = "SELECT (SELECT count(*) FROM court_cases), (SELECT count(*) FROM defendants), " \
+             "(SELECT count(*) FROM investigations), (SELECT count(*) FROM batches), (SELECT count(*) FROM statements)"
+    before = store.query(counts)
+    batch_of = {r[0]: r[1] for r in store.query("SELECT source_file, batch_id FROM batches")}
+
+    changed = tmp_path / "changed"
+    (changed / "cases").mkdir(parents=True)
+    # Court cases: a new case on line 1, then the first stored case with a changed sentence on line 2.
+    stored = json.loads((tiny_world / "cases" / "court_cases.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    new_case = {**stored, "case_id": stored["case_id"] + "-NEW"}
+    amended = {**stored, "defendants": [{**d, "sentence_months": 99} for d in stored["defendants"]]}
+    (changed / "cases" / "court_cases.jsonl").write_text(
+        json.dumps(new_case) + "\n" + json.dumps(amended) + "\n", encoding="utf-8")
+    # Investigations: the header, a new one on line 2, a stored one with a changed status on line 3.
+    with (tiny_world / "cases" / "investigations.csv").open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        first = next(reader)
+        header = list(reader.fieldnames or [])
+    with (changed / "cases" / "investigations.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, header)
+        writer.writeheader()
+        writer.writerow({**first, "investigation_id": first["investigation_id"] + "-NEW", "compartment": ""})
+        writer.writerow({**first, "status": "closed" if first["status"] != "closed" else "open"})
+
+    report = ingest_paths(store, [changed], default_loaders(), stop_on_error=False)
+    results = {r.source_file: r for r in report.files}
+    court, inv = results["cases/court_cases.jsonl"], results["cases/investigations.csv"]
+    assert court.status == "failed" and inv.status == "failed"
+    assert court.error == (
+        f"cases/court_cases.jsonl, row 2, field 'case_id': case_id {stored['case_id']!r} is already stored "
+        f"(batch {batch_of['cases/court_cases.jsonl']}, file cases/court_cases.jsonl); a case record is not "
+        "replaced by a later file (docs/cases.md); nothing of this file was stored")
+    assert inv.error is not None
+    assert inv.error.startswith(f"cases/investigations.csv, row 3, field 'investigation_id': investigation_id "
+                                f"{first['investigation_id']!r} is already stored (batch "
+                                f"{batch_of['cases/investigations.csv']}, file cases/investigations.csv)")
+    # Nothing of either file was stored, the new records on their first lines included.
+    assert store.query(counts) == before
+    assert store.scalar("SELECT count(*) FROM court_cases WHERE case_id = ?", (new_case["case_id"],)) == 0

@@ -126,15 +126,20 @@ class _Tables:
     """Relational rows accumulated column-wise, one dict per table."""
 
     data: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+    keys: dict[str, tuple[str, list[int]]] = field(default_factory=dict)
 
-    def add(self, table: str, row: dict[str, Any]) -> None:
+    def add(self, table: str, row: dict[str, Any], key: str | None = None, line: int = 0) -> None:
+        """One row of ``table``; ``key`` names its id column, read from the file's ``line``."""
         cols = self.data.setdefault(table, {k: [] for k in row})
         for k, v in row.items():
             cols[k].append(v)
+        if key is not None:
+            self.keys.setdefault(table, (key, []))[1].append(line)
 
-    def take(self) -> dict[str, dict[str, list[Any]]]:
-        out, self.data = self.data, {}
-        return out
+    def fill(self, chunk: Chunk) -> None:
+        """Hand the rows gathered so far to ``chunk``, and start afresh."""
+        chunk.tables, chunk.keys = self.data, self.keys
+        self.data, self.keys = {}, {}
 
 
 class _Statements:
@@ -281,13 +286,13 @@ class CaseFileLoader:
                 seen.add(row_key)
                 values["source_file"] = ctx.source_file
                 values["batch_id"] = ctx.provenance.batch_id
-                tables.add(table, values)
+                tables.add(table, values, key, line)
                 chunk.rows_accepted += 1
             if chunk.rows_read >= CHUNK_ROWS:
-                chunk.tables = tables.take()
+                tables.fill(chunk)
                 yield chunk
                 chunk = Chunk()
-        chunk.tables = tables.take()
+        tables.fill(chunk)
         yield chunk
 
     def _investigations(self, ctx: LoadContext) -> Iterator[Chunk]:
@@ -435,7 +440,7 @@ class CaseFileLoader:
                 continue
             seen.add(case_row["case_id"])
             extra = {"source_file": ctx.source_file, "batch_id": ctx.provenance.batch_id}
-            tables.add("court_cases", {**case_row, **extra})
+            tables.add("court_cases", {**case_row, **extra}, "case_id", line)
             for d in defendants:
                 record = f"{case_row['case_id']}:{d['defendant_id']}"
                 d["entity_id"] = mention_entity_id(dataset, ctx.source_file, record)
@@ -446,11 +451,11 @@ class CaseFileLoader:
                 tables.add("charges", c)
             chunk.rows_accepted += 1
             if chunk.rows_read >= CHUNK_ROWS:
-                chunk.tables = tables.take()
+                tables.fill(chunk)
                 chunk.statements = stmts.take()
                 yield chunk
                 chunk = Chunk()
-        chunk.tables = tables.take()
+        tables.fill(chunk)
         chunk.statements = stmts.take()
         yield chunk
 

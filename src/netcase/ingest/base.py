@@ -137,6 +137,9 @@ class Chunk:
 
     statements: dict[str, list[Any]] | pa.Table | StatementSet = field(default_factory=dict)
     tables: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+    # For a table keyed by an id from the file: that key column and each row's line, so that an
+    # id the store already holds is reported at its row (``netcase.ingest.engine``).
+    keys: dict[str, tuple[str, list[int]]] = field(default_factory=dict)
     rejected: list[Rejected] = field(default_factory=list)
     rows_read: int = 0
     rows_accepted: int = 0

@@ -257,6 +257,8 @@ def _write_chunk(store: Store, chunk: Chunk, batch_id: str, source_file: str, re
     elif st and st.get("id"):
         result.statements += store.insert_columns("statements", st)
     for table, columns in chunk.tables.items():
+        if table in chunk.keys:
+            _refuse_held_ids(store, table, columns, *chunk.keys[table], source_file)
         result.table_rows += store.insert_columns(table, columns)
     if chunk.rejected:
         store.insert_columns("quarantine", _quarantine_columns(chunk.rejected, batch_id, source_file))
@@ -268,6 +270,34 @@ def _write_chunk(store: Store, chunk: Chunk, batch_id: str, source_file: str, re
         else:
             result.values_quarantined += 1
         result.reasons[r.reason] += 1
+
+
+def _refuse_held_ids(store: Store, table: str, columns: dict[str, list[Any]], key: str, lines: list[int],
+                     source_file: str) -> None:
+    """Raise ``IngestError`` at the first row whose id ``table`` already holds from an earlier file.
+
+    Case records are keyed by their ids and have no update path yet (docs/cases.md): a changed
+    export that keeps its ids cannot be stored, and the store's own refusal (a primary-key
+    violation) names neither the row nor the batch that holds the id.
+    """
+    ids = columns[key]
+    held = {
+        row[0]: (row[1], row[2])
+        for row in store.query(
+            f"SELECT {key}, batch_id, source_file FROM {table} WHERE {key} IN (SELECT unnest(CAST(? AS VARCHAR[])))",
+            (ids,),
+        )
+    }
+    for value, line in zip(ids, lines, strict=True):
+        if value in held:
+            batch, earlier = held[value]
+            raise IngestError(
+                source_file,
+                f"{key} {value!r} is already stored (batch {batch}, file {earlier}); a case record is not "
+                "replaced by a later file (docs/cases.md); nothing of this file was stored",
+                row=line,
+                field=key,
+            )
 
 
 def _quarantine_columns(rejected: list[Rejected], batch_id: str, source_file: str) -> dict[str, list[Any]]:
