@@ -145,6 +145,8 @@ def main() -> None:
     print(json.dumps({"machine_reference": reference}), flush=True)
     try:
         for scale in args.scales.split(","):
+            # Generated here, not in the child: the generator's memory is not the ingest's.
+            ensure_world(scale, args.seed, base)
             res = run_in_child(run_scale, (scale, args.seed, base), scale)
             results.append(res)
             print(json.dumps({k: v for k, v in res.items() if k != "per_file"}), flush=True)
