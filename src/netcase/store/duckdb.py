@@ -309,16 +309,22 @@ class DuckDBStore(Store):
         return [ix for ix in BULK_INDEXES if ix[0] not in have and self.table_exists(ix[1])]
 
     def _create_bulk_indexes(self) -> None:
+        needed = 0  # the bound (bytes) an index of this store needed beyond the present one, if any
         for name, table, column in self._missing_bulk_indexes():
             sql = f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({column})"
+            if needed:
+                # The facts' indexes are of a size: the next starts where the last one fitted.
+                needed = self._create_index_in_more_memory(sql, needed)
+                continue
             try:
                 self.con.execute(sql)
             except duckdb.OutOfMemoryException:
-                self._create_index_in_more_memory(sql)
+                needed = self._create_index_in_more_memory(sql)
 
-    def _create_index_in_more_memory(self, sql: str) -> None:
-        """Run ``sql`` (an index build that ran out of memory) under twice the bound, and twice
-        that, up to DuckDB's default bound (80 % of RAM), then put the bound back.
+    def _create_index_in_more_memory(self, sql: str, bound: int = 0) -> int:
+        """Run ``sql`` (an index build short of memory) under ``bound`` bytes, or twice the present
+        bound, then twice that, up to DuckDB's default bound (80 % of RAM); put the bound back and
+        return the one the build fitted in.
 
         An ART index is built in memory whole: under a bulk load's bound (``memory_limit``) a store
         of tens of millions of facts may not fit. Given DuckDB's default bound at once, the build
@@ -328,20 +334,18 @@ class DuckDBStore(Store):
         before = self._memory_setting()
         self.con.execute("RESET memory_limit")
         ceiling = _setting_bytes(self._memory_setting())
-        bound = max(_setting_bytes(before), 2**20)  # something to double
+        bound = bound or 2 * max(_setting_bytes(before), 2**20)
         try:
-            while True:
-                bound *= 2
-                if bound >= ceiling:
-                    self.con.execute("RESET memory_limit")
-                    self.con.execute(sql)
-                    return
+            while bound < ceiling:
                 self.con.execute(f"SET memory_limit = '{bound // 2**20}MiB'")
                 try:
                     self.con.execute(sql)
-                    return
+                    return bound
                 except duckdb.OutOfMemoryException:
-                    continue
+                    bound *= 2
+            self.con.execute("RESET memory_limit")
+            self.con.execute(sql)
+            return ceiling
         finally:
             self._put_memory_limit_back(before)
 
