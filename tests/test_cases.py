@@ -183,3 +183,18 @@ def test_a_changed_case_file_that_keeps_stored_ids_is_refused_at_the_row_of_the_
     # Nothing of either file was stored, the new records on their first lines included.
     assert store.query(counts) == before
     assert store.scalar("SELECT count(*) FROM court_cases WHERE case_id = ?", (new_case["case_id"],)) == 0
+
+    # An id registered by hand (``netcase case add``) is named as such.
+    add_investigation(store, HSI_AGENT, Investigation(
+        investigation_id="INV-HSI-0099", agency="HSI", case_number="HSI-PHX-26-0099", lead_agent="SA Laura Reyes"))
+    later = tmp_path / "later"
+    (later / "cases").mkdir(parents=True)
+    with (later / "cases" / "investigations.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, header)
+        writer.writeheader()
+        writer.writerow({**first, "investigation_id": "INV-HSI-0099", "compartment": ""})
+    report = ingest_paths(store, [later], default_loaders(), stop_on_error=False)
+    assert report.files[0].error is not None
+    assert report.files[0].error.startswith(
+        "cases/investigations.csv, row 2, field 'investigation_id': investigation_id 'INV-HSI-0099' is already "
+        "stored (by netcase case add)")

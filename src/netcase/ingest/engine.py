@@ -291,9 +291,10 @@ def _refuse_held_ids(store: Store, table: str, columns: dict[str, list[Any]], ke
     for value, line in zip(ids, lines, strict=True):
         if value in held:
             batch, earlier = held[value]
+            by = f"batch {batch}, file {earlier}" if batch else f"by {earlier}"  # e.g. ``netcase case add``
             raise IngestError(
                 source_file,
-                f"{key} {value!r} is already stored (batch {batch}, file {earlier}); a case record is not "
+                f"{key} {value!r} is already stored ({by}); a case record is not "
                 "replaced by a later file (docs/cases.md); nothing of this file was stored",
                 row=line,
                 field=key,
