@@ -62,9 +62,14 @@ def ensure_ingested(scale: str, seed: int, base: Path) -> tuple[Path, Path, int]
     return world, db, rows
 
 
-def source_files(world: Path) -> list[Path]:
-    """Every file the ingest reads: the world without its truth."""
-    return sorted(p for p in world.rglob("*") if p.is_file() and "truth" not in p.relative_to(world).parts)
+def source_files(world: Path) -> list[tuple[Path, str, Any]]:
+    """The files an ingest of ``world`` loads, as the engine finds them: (path, source file, loader)."""
+    from netcase.ingest.engine import discover
+    from netcase.ingest.registry import default_loaders
+
+    loaders = default_loaders()
+    found = [(path, *loaders.resolve(path, root)) for path, root in discover([world])]
+    return [(path, source_file, loader) for path, source_file, loader in found if loader is not None]
 
 
 def count_rows(con: Any, path: Path) -> int:
@@ -73,11 +78,10 @@ def count_rows(con: Any, path: Path) -> int:
         return 0
     if path.suffix in (".json", ".jsonl"):
         return int(con.execute("SELECT count(*) FROM read_json(?)", [str(path)]).fetchone()[0])
-    encoding = "utf-8"
-    try:
-        path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        encoding = "latin-1"
+    from netcase.ingest.readers import detect_encoding
+
+    detected = detect_encoding(path)
+    encoding = "utf-8" if detected == "utf-8-sig" else detected  # DuckDB skips a BOM itself
     sql = "SELECT count(*) FROM read_csv(?, all_varchar = true, encoding = ?)"
     return int(con.execute(sql, [str(path), encoding]).fetchone()[0])
 
@@ -106,7 +110,7 @@ def run_scale(scale: str, seed: int, base: Path, repeat: int, queue: Any) -> Non
             cpu = time.process_time()
             t = time.perf_counter()
             parsed = 0
-            for f in files:
+            for f, _source_file, _loader in files:
                 parsed += count_rows(con, f)
             parse_s = time.perf_counter() - t
             if parsed != rows:  # the floor must read what the ingest read
@@ -134,30 +138,26 @@ def run_scale(scale: str, seed: int, base: Path, repeat: int, queue: Any) -> Non
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     for run in runs:
-        run["eval_cpu"] = evaluation_cpu(world)
+        run["eval_cpu"] = evaluation_cpu(files)
     best = {k: min(r[k] for r in runs) for k in runs[0]}
     median = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
     queue.put({"scale": scale, "rows": rows, "facts": facts.num_rows, "files": len(files), "runs": runs,
                "best": best, "median": median, "memory_limit": INGEST_MEMORY_LIMIT})
 
 
-def evaluation_cpu(world: Path) -> float:
-    """CPU seconds netcase's loaders take to read and clean every file of ``world`` into chunks,
-    with no store: the Python side of an ingest, which the floor leaves out."""
+def evaluation_cpu(files: list[tuple[Path, str, Any]]) -> float:
+    """CPU seconds netcase's loaders take to read and clean ``files`` into chunks, with no store:
+    the Python side of an ingest, which the floor leaves out."""
     from datetime import UTC, datetime
 
     from netcase.ingest.base import LoadContext
-    from netcase.ingest.engine import discover, provenance_for
-    from netcase.ingest.registry import default_loaders
+    from netcase.ingest.engine import provenance_for
 
-    loaders = default_loaders()
     cpu = time.process_time()
-    for path, root in discover([world]):
-        source_file, loader = loaders.resolve(path, root)
-        if loader is not None:
-            prov = provenance_for(loader, source_file, "bfloor", datetime.now(UTC))
-            for _chunk in loader.load(LoadContext(path=path, source_file=source_file, provenance=prov)):
-                pass
+    for path, source_file, loader in files:
+        prov = provenance_for(loader, source_file, "bfloor", datetime.now(UTC))
+        for _chunk in loader.load(LoadContext(path=path, source_file=source_file, provenance=prov)):
+            pass
     return time.process_time() - cpu
 
 
