@@ -220,6 +220,25 @@ def test_a_store_written_before_the_narrow_layout_keeps_every_statement(tiny_wor
     assert _has_index(path)
 
 
+class TightMemory:
+    """The store's connection, refusing index builds as DuckDB does when it is short, under
+    less than ``need`` bytes; it notes the bound of every attempt."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, need: int) -> None:
+        self.con, self.need, self.attempts = con, need, list[int]()
+
+    def execute(self, sql: str, *args: object) -> duckdb.DuckDBPyConnection:
+        if sql.startswith("CREATE INDEX"):
+            bound = _setting_bytes(str(self.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]))  # type: ignore[index]
+            self.attempts.append(bound)
+            if bound < self.need:
+                raise duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate data of size 4.0 KiB")
+        return self.con.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.con, name)
+
+
 def test_an_index_too_big_for_the_load_s_memory_bound_is_retried_under_twice_the_bound(tiny_world: Path,
                                                                                      tmp_path: Path) -> None:
     """DuckDB refuses an ART index that does not fit its memory bound; the bulk load's build then
@@ -228,24 +247,6 @@ def test_an_index_too_big_for_the_load_s_memory_bound_is_retried_under_twice_the
     bound is put back."""
     store = open_store(str(tmp_path / "n.duckdb"))
     assert isinstance(store, DuckDBStore)
-
-    class TightMemory:
-        """The store's connection, refusing index builds as DuckDB does when it is short, under
-        less than ``need`` bytes; it notes the bound of every attempt."""
-
-        def __init__(self, con: duckdb.DuckDBPyConnection, need: int) -> None:
-            self.con, self.need, self.attempts = con, need, list[int]()
-
-        def execute(self, sql: str, *args: object) -> duckdb.DuckDBPyConnection:
-            if sql.startswith("CREATE INDEX"):
-                bound = _setting_bytes(str(self.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]))  # type: ignore[index]
-                self.attempts.append(bound)
-                if bound < self.need:
-                    raise duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate data of size 4.0 KiB")
-            return self.con.execute(sql, *args)
-
-        def __getattr__(self, name: str) -> object:
-            return getattr(self.con, name)
 
     real = store.con
     try:
@@ -278,31 +279,17 @@ def test_an_index_that_fits_no_doubled_bound_is_built_under_duckdb_s_default(tin
     assert isinstance(store, DuckDBStore)
     real = store.con
     default = _setting_bytes(str(real.execute("SELECT current_setting('memory_limit')").fetchone()[0]))  # type: ignore[index]
-    seen: list[int] = []
-
-    class Refusing:
-        def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-            self.con = con
-
-        def execute(self, sql: str, *args: object) -> duckdb.DuckDBPyConnection:
-            if sql.startswith("CREATE INDEX"):
-                seen.append(_setting_bytes(str(self.con.execute("SELECT current_setting('memory_limit')").fetchone()[0])))  # type: ignore[index]
-                if seen[-1] < default:
-                    raise duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate data of size 4.0 KiB")
-            return self.con.execute(sql, *args)
-
-        def __getattr__(self, name: str) -> object:
-            return getattr(self.con, name)
-
     try:
         ingest_paths(store, [tiny_world], default_loaders())
         with store.memory_limit("4GB"):
-            store.con = Refusing(real)  # type: ignore[assignment]
+            refusing = TightMemory(real, need=default)
+            store.con = refusing  # type: ignore[assignment]
             with store.deferred_indexes():
                 pass
             store.con = real
         # The first index: 4 GB, 8 GB, 16 GB refused (on a machine with more than 20 GB), then the
         # default; the second starts there.
+        seen = refusing.attempts
         assert seen[-2:] == [default, default] and all(b < default for b in seen[:-2])
         assert store.scalar("SELECT count(*) FROM duckdb_indexes() WHERE table_name = 'statement_facts'") == 2
     finally:
